@@ -1,0 +1,105 @@
+//! The crate's one error type.
+//!
+//! Every public function that can fail on user input returns [`Result`]; variants say what
+//! went wrong and where (both shapes for a mismatch; path, offset and expectation for a file).
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two shapes or sizes that must agree do not.
+    #[error("shape mismatch in {context}: expected {expected}, found {found}")]
+    ShapeMismatch {
+        /// What was being checked, e.g. "batch rows (input size)".
+        context: String,
+        /// The size that was required.
+        expected: String,
+        /// The size that was given.
+        found: String,
+    },
+    /// A class label is not below the number of classes.
+    #[error(
+        "label {label} of sample {index} is out of range: the network has {classes} classes (labels 0..{classes})"
+    )]
+    LabelOutOfRange {
+        /// The offending label.
+        label: usize,
+        /// The sample (column) holding it.
+        index: usize,
+        /// Number of classes (valid labels are `0..classes`).
+        classes: usize,
+    },
+    /// A parameter vector θ of the wrong length.
+    #[error("parameter vector has length {found}, but the network needs {expected}")]
+    ParamLength {
+        /// Length the layout requires.
+        expected: usize,
+        /// Length given.
+        found: usize,
+    },
+    /// A batch with no samples.
+    #[error("empty batch in {context}: expected at least 1 sample, found 0")]
+    EmptyBatch {
+        /// The operation that was given the empty batch.
+        context: &'static str,
+    },
+    /// A configuration value that is not allowed (layer size 0, negative λ, ...).
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+    /// Reading or writing a file failed.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file's contents are not what its format requires.
+    #[error("{}: invalid {format} file at byte {offset}: expected {expected}, found {found}", path.display())]
+    Format {
+        /// The file (or `<memory>` for in-memory data).
+        path: PathBuf,
+        /// The format being parsed, e.g. "IDX".
+        format: &'static str,
+        /// Byte offset where the problem was found.
+        offset: u64,
+        /// What the format requires there.
+        expected: String,
+        /// What the file holds.
+        found: String,
+    },
+    /// Training produced a non-finite or exploding cost; the last good θ was restored.
+    #[error(
+        "training diverged at epoch {epoch}: cost {cost} (the last good parameters were restored)"
+    )]
+    Diverged {
+        /// Epoch (or iteration) at which divergence was detected.
+        epoch: usize,
+        /// The offending cost.
+        cost: f64,
+    },
+    /// Drawing or encoding a picture failed.
+    #[error("plot error: {0}")]
+    Plot(String),
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Shorthand for [`Error::ShapeMismatch`].
+    pub(crate) fn shape(
+        context: impl Into<String>,
+        expected: impl ToString,
+        found: impl ToString,
+    ) -> Self {
+        Error::ShapeMismatch {
+            context: context.into(),
+            expected: expected.to_string(),
+            found: found.to_string(),
+        }
+    }
+}

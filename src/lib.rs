@@ -1,0 +1,77 @@
+//! # deepmultinet
+//!
+//! Feedforward neural networks that classify into many classes, with every weight and bias in
+//! **one contiguous parameter vector θ** laid out exactly as MATLAB's
+//! `[Theta1(:); Theta2(:); ...]`, vectorised batched backprop (GEMM, samples are columns),
+//! pluggable activations and output heads, and a numerical gradient checker.
+//!
+//! ```
+//! use deepmultinet::prelude::*;
+//! use rand::SeedableRng;
+//!
+//! // 2 inputs → 8 tanh units → 2 classes (softmax + cross-entropy), f64.
+//! let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+//! let mut net = Network::builder(2)
+//!     .hidden(8, Tanh)
+//!     .output(2, SoftmaxCrossEntropy::<f64>::new())
+//!     .init(Init::Glorot)
+//!     .build(&mut rng)?;
+//! // XOR, one sample per column.
+//! let x = nalgebra::DMatrix::from_column_slice(2, 4, &[0., 0., 0., 1., 1., 0., 1., 1.]);
+//! let y = [0usize, 1, 1, 0];
+//! let mut grad = vec![0.0; net.num_params()];
+//! let mut ws = net.workspace(4);
+//! for _ in 0..2000 {
+//!     net.cost_grad(&mut ws, &x, &y, 0.0, &mut grad)?;
+//!     for (t, g) in net.params_mut().iter_mut().zip(&grad) {
+//!         *t -= 0.5 * g;
+//!     }
+//! }
+//! assert_eq!(net.predict(&x)?, vec![0, 1, 1, 0]);
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
+//!
+//! Modules: [`layout`] (θ offsets and views), [`activation`], [`loss`] (output heads),
+//! [`network`] (builder and accessors), [`propagate`] (forward/backward maths),
+//! [`init`], [`gradcheck`].
+#![warn(missing_docs)]
+
+pub mod activation;
+pub mod error;
+pub mod gradcheck;
+pub mod init;
+pub mod layout;
+mod linalg;
+pub mod loss;
+pub mod network;
+pub mod propagate;
+pub mod scalar;
+pub mod targets;
+pub mod workspace;
+
+pub use activation::{
+    Activation, Elementwise, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
+};
+pub use error::{Error, Result};
+pub use gradcheck::{CheckIndices, GradientCheck, GradientCheckReport};
+pub use init::Init;
+pub use layout::Layout;
+pub use loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
+pub use network::{Network, NetworkBuilder};
+pub use scalar::Scalar;
+pub use targets::Targets;
+pub use workspace::Workspace;
+
+/// Everything a typical program needs: `use deepmultinet::prelude::*;`.
+pub mod prelude {
+    pub use crate::activation::{
+        Activation, Elementwise, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
+    };
+    pub use crate::error::{Error, Result};
+    pub use crate::gradcheck::GradientCheck;
+    pub use crate::init::Init;
+    pub use crate::loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
+    pub use crate::network::Network;
+    pub use crate::scalar::Scalar;
+    pub use crate::targets::Targets;
+}

@@ -1,0 +1,279 @@
+//! Output heads: the output activation together with the cost it is paired with.
+//!
+//! A head `L` fixes what the last layer computes (`A_L = h(Z_L)`), the cost `J` and the
+//! output delta `δ_L = ∂J/∂Z_L`, and carries the scalar type. Costs and deltas here are
+//! **summed** over the batch; the network divides by `m` and adds the L2 term
+//! `λ/(2m) Σ W²` (weights only, never biases).
+//!
+//! | head | output | cost per sample | `δ_L` |
+//! |---|---|---|---|
+//! | [`SigmoidCrossEntropy`] (the course's ex4) | `σ(z)` | `Σ_k −y_k ln a_k − (1−y_k) ln(1−a_k)` | `a − y` |
+//! | [`SoftmaxCrossEntropy`] | `softmax(z)` | `−Σ_k y_k ln a_k` | `a − y` |
+//! | [`MeanSquaredError`] (Nielsen's quadratic cost) | `g(z)`, default identity | `½ Σ_k (a_k − y_k)²` | `(a − y) ⊙ g'(z)` |
+//!
+//! The logarithms are computed from `z` (`ln σ(z) = −softplus(−z)`, `ln softmax(z)_k =
+//! z_k − logsumexp(z)`), so a saturated output gives a large finite cost, never NaN or ∞.
+
+use crate::activation::{Activation, Identity, Sigmoid, log_sum_exp, sigmoid, softmax_column};
+use crate::scalar::Scalar;
+use crate::targets::Targets;
+use nalgebra::{DMatrixView, DMatrixViewMut};
+use std::fmt::Debug;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// An output head: output activation + cost + output delta. The `L` of `Network<L>`.
+pub trait OutputLoss: Clone + Debug + Send + Sync + 'static {
+    /// The scalar the network computes in.
+    type Scalar: Scalar;
+    /// Name stored in model files: `"sigmoid_cross_entropy"`, `"softmax_cross_entropy"`,
+    /// `"mse"` (with the output activation in [`output_activation`](Self::output_activation)).
+    fn name(&self) -> &'static str;
+    /// Name of the output activation, e.g. `"sigmoid"`.
+    fn output_activation(&self) -> String;
+    /// `a ← h(z)` for the output layer (`z` already includes the bias).
+    fn activate(&self, z: DMatrixView<'_, Self::Scalar>, a: DMatrixViewMut<'_, Self::Scalar>);
+    /// Cost summed over the batch's samples (not divided by `m`, no regularisation).
+    fn cost(
+        &self,
+        z: DMatrixView<'_, Self::Scalar>,
+        a: DMatrixView<'_, Self::Scalar>,
+        y: &Targets<'_, Self::Scalar>,
+    ) -> Self::Scalar;
+    /// `d ← ∂J/∂z` for the summed cost.
+    fn delta(
+        &self,
+        z: DMatrixView<'_, Self::Scalar>,
+        a: DMatrixView<'_, Self::Scalar>,
+        y: &Targets<'_, Self::Scalar>,
+        d: DMatrixViewMut<'_, Self::Scalar>,
+    );
+}
+
+/// Bound on |z| inside the cost, so an overflowing logit still gives a finite cost.
+#[inline(always)]
+fn clamp_logit<T: Scalar>(z: T) -> T {
+    let big = T::of(1e30);
+    if z > big {
+        big
+    } else if z < -big {
+        -big
+    } else {
+        z
+    }
+}
+
+/// `ln(1 + e^x)` without overflow.
+#[inline(always)]
+fn softplus<T: Scalar>(x: T) -> T {
+    let pos = if x > T::zero() { x } else { T::zero() };
+    pos + (-x.abs()).exp().ln_1p()
+}
+
+/// `a − y` into `d`.
+fn a_minus_y<T: Scalar>(a: &DMatrixView<'_, T>, y: &Targets<'_, T>, d: &mut DMatrixViewMut<'_, T>) {
+    match y {
+        Targets::Labels(labels) => {
+            for ((ac, mut dc), &l) in a.column_iter().zip(d.column_iter_mut()).zip(labels.iter()) {
+                dc.copy_from(&ac);
+                dc[l] -= T::one();
+            }
+        }
+        Targets::Dense(yv) => {
+            for ((ac, mut dc), yc) in a
+                .column_iter()
+                .zip(d.column_iter_mut())
+                .zip(yv.column_iter())
+            {
+                for ((di, &ai), &yi) in dc.iter_mut().zip(ac.iter()).zip(yc.iter()) {
+                    *di = ai - yi;
+                }
+            }
+        }
+    }
+}
+
+/// Sigmoid outputs with binary cross-entropy summed over the K outputs — the cost of the
+/// course's exercise 4 (`nnCostFunction`). Labels are one-hot encoded implicitly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SigmoidCrossEntropy<T>(PhantomData<T>);
+impl<T> SigmoidCrossEntropy<T> {
+    /// The head.
+    pub fn new() -> Self {
+        SigmoidCrossEntropy(PhantomData)
+    }
+}
+impl<T> Default for SigmoidCrossEntropy<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Scalar> OutputLoss for SigmoidCrossEntropy<T> {
+    type Scalar = T;
+    fn name(&self) -> &'static str {
+        "sigmoid_cross_entropy"
+    }
+    fn output_activation(&self) -> String {
+        "sigmoid".into()
+    }
+    fn activate(&self, z: DMatrixView<'_, T>, mut a: DMatrixViewMut<'_, T>) {
+        for (zc, mut ac) in z.column_iter().zip(a.column_iter_mut()) {
+            for (&zi, ai) in zc.iter().zip(ac.iter_mut()) {
+                *ai = sigmoid(zi);
+            }
+        }
+    }
+    fn cost(&self, z: DMatrixView<'_, T>, _a: DMatrixView<'_, T>, y: &Targets<'_, T>) -> T {
+        // −y ln σ(z) − (1−y) ln(1−σ(z)) = y·softplus(−z) + (1−y)·softplus(z)
+        let mut total = T::zero();
+        for (j, zc) in z.column_iter().enumerate() {
+            for (i, &zi) in zc.iter().enumerate() {
+                let zi = clamp_logit(zi);
+                let yi = y.value(i, j);
+                total += yi * softplus(-zi) + (T::one() - yi) * softplus(zi);
+            }
+        }
+        total
+    }
+    fn delta(
+        &self,
+        _z: DMatrixView<'_, T>,
+        a: DMatrixView<'_, T>,
+        y: &Targets<'_, T>,
+        mut d: DMatrixViewMut<'_, T>,
+    ) {
+        a_minus_y(&a, y, &mut d);
+    }
+}
+
+/// Softmax outputs with categorical cross-entropy `−Σ_k y_k ln a_k`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SoftmaxCrossEntropy<T>(PhantomData<T>);
+impl<T> SoftmaxCrossEntropy<T> {
+    /// The head.
+    pub fn new() -> Self {
+        SoftmaxCrossEntropy(PhantomData)
+    }
+}
+impl<T> Default for SoftmaxCrossEntropy<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Scalar> OutputLoss for SoftmaxCrossEntropy<T> {
+    type Scalar = T;
+    fn name(&self) -> &'static str {
+        "softmax_cross_entropy"
+    }
+    fn output_activation(&self) -> String {
+        "softmax".into()
+    }
+    fn activate(&self, z: DMatrixView<'_, T>, mut a: DMatrixViewMut<'_, T>) {
+        for (zc, mut ac) in z.column_iter().zip(a.column_iter_mut()) {
+            softmax_column(zc.as_slice(), ac.as_mut_slice());
+        }
+    }
+    fn cost(&self, z: DMatrixView<'_, T>, _a: DMatrixView<'_, T>, y: &Targets<'_, T>) -> T {
+        // −Σ y_k (z_k − lse(z))
+        let mut total = T::zero();
+        for (j, zc) in z.column_iter().enumerate() {
+            let lse = log_sum_exp(zc.as_slice());
+            match y {
+                Targets::Labels(l) => total += lse - zc[l[j]],
+                Targets::Dense(_) => {
+                    for (i, &zi) in zc.iter().enumerate() {
+                        let yi = y.value(i, j);
+                        if yi != T::zero() {
+                            total += yi * (lse - zi);
+                        }
+                    }
+                }
+            }
+        }
+        if total.is_finite() {
+            total
+        } else if total.is_nan() {
+            total
+        } else {
+            T::max_finite()
+        }
+    }
+    fn delta(
+        &self,
+        _z: DMatrixView<'_, T>,
+        a: DMatrixView<'_, T>,
+        y: &Targets<'_, T>,
+        mut d: DMatrixViewMut<'_, T>,
+    ) {
+        a_minus_y(&a, y, &mut d);
+    }
+}
+
+/// Quadratic cost `½ Σ_k (a_k − y_k)²` per sample (averaged over `m` by the network, as in
+/// Nielsen's book), with any output activation (identity by default; the book's uses
+/// [`MeanSquaredError::sigmoid`]).
+#[derive(Debug, Clone)]
+pub struct MeanSquaredError<T: Scalar> {
+    output: Arc<dyn Activation<T>>,
+}
+impl<T: Scalar> MeanSquaredError<T> {
+    /// Linear outputs (`a = z`).
+    pub fn new() -> Self {
+        Self::with_activation(Identity)
+    }
+    /// Sigmoid outputs, as in Nielsen's `network.py`.
+    pub fn sigmoid() -> Self {
+        Self::with_activation(Sigmoid)
+    }
+    /// Any output activation.
+    pub fn with_activation(act: impl Activation<T> + 'static) -> Self {
+        MeanSquaredError {
+            output: Arc::new(act),
+        }
+    }
+    /// From a shared activation (e.g. from [`crate::activation::from_name`]).
+    pub fn with_shared_activation(output: Arc<dyn Activation<T>>) -> Self {
+        MeanSquaredError { output }
+    }
+}
+impl<T: Scalar> Default for MeanSquaredError<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Scalar> OutputLoss for MeanSquaredError<T> {
+    type Scalar = T;
+    fn name(&self) -> &'static str {
+        "mse"
+    }
+    fn output_activation(&self) -> String {
+        self.output.name()
+    }
+    fn activate(&self, z: DMatrixView<'_, T>, a: DMatrixViewMut<'_, T>) {
+        self.output.forward(z, a);
+    }
+    fn cost(&self, _z: DMatrixView<'_, T>, a: DMatrixView<'_, T>, y: &Targets<'_, T>) -> T {
+        let half = T::of(0.5);
+        let mut total = T::zero();
+        for (j, ac) in a.column_iter().enumerate() {
+            for (i, &ai) in ac.iter().enumerate() {
+                let e = ai - y.value(i, j);
+                total += e * e;
+            }
+        }
+        total * half
+    }
+    fn delta(
+        &self,
+        z: DMatrixView<'_, T>,
+        a: DMatrixView<'_, T>,
+        y: &Targets<'_, T>,
+        mut d: DMatrixViewMut<'_, T>,
+    ) {
+        a_minus_y(&a, y, &mut d);
+        self.output.backward(z, a, d);
+    }
+}

@@ -1,0 +1,338 @@
+//! [`Network<L>`]: a [`Layout`], the hidden activations, an output head `L`, and one flat
+//! parameter vector θ.
+//!
+//! ```
+//! use deepmultinet::prelude::*;
+//! use rand::SeedableRng;
+//!
+//! let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0);
+//! let net = Network::builder(4)
+//!     .hidden(8, Relu)
+//!     .hidden(6, Tanh)
+//!     .output(3, SoftmaxCrossEntropy::<f64>::new())
+//!     .init(Init::Glorot)
+//!     .build(&mut rng)
+//!     .unwrap();
+//! assert_eq!(net.sizes(), &[4, 8, 6, 3]);
+//! assert_eq!(net.num_params(), 8 * 5 + 6 * 9 + 3 * 7);
+//! assert_eq!(net.theta_matrix(2).unwrap().shape(), (3, 7));
+//! ```
+
+use crate::activation::Activation;
+use crate::error::{Error, Result};
+use crate::init::Init;
+use crate::layout::Layout;
+use crate::loss::OutputLoss;
+use crate::workspace::Workspace;
+use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, DVectorView};
+use num_traits::Zero;
+use rand::Rng;
+use std::fmt;
+use std::sync::Arc;
+
+/// A feedforward network whose output head (loss + output activation) is `L`.
+///
+/// `Network<SigmoidCrossEntropy<f64>>` is the course's network,
+/// `Network<SoftmaxCrossEntropy<f32>>` a modern classifier.
+#[derive(Clone)]
+pub struct Network<L: OutputLoss> {
+    pub(crate) layout: Layout,
+    pub(crate) hidden: Vec<Arc<dyn Activation<L::Scalar>>>,
+    pub(crate) head: L,
+    pub(crate) theta: Vec<L::Scalar>,
+}
+
+impl<L: OutputLoss> fmt::Debug for Network<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Network")
+            .field("sizes", &self.layout.sizes())
+            .field(
+                "hidden",
+                &self.hidden.iter().map(|a| a.name()).collect::<Vec<_>>(),
+            )
+            .field("head", &self.head.name())
+            .field("output_activation", &self.head.output_activation())
+            .field("num_params", &self.theta.len())
+            .finish()
+    }
+}
+
+impl<L: OutputLoss> Network<L> {
+    /// Starts a builder for a network with `inputs` inputs.
+    pub fn builder(inputs: usize) -> NetworkBuilder<L> {
+        NetworkBuilder {
+            inputs,
+            hidden: Vec::new(),
+            output: None,
+            init: Init::default(),
+        }
+    }
+
+    /// A network with layer `sizes` (inputs first), one activation per hidden layer
+    /// (`hidden.len() == sizes.len() - 2`), head `head` and parameters `theta`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for bad sizes or a wrong number of activations;
+    /// [`Error::ParamLength`] if `theta` does not fit the sizes.
+    pub fn from_parts(
+        sizes: &[usize],
+        hidden: Vec<Arc<dyn Activation<L::Scalar>>>,
+        head: L,
+        theta: Vec<L::Scalar>,
+    ) -> Result<Self> {
+        let layout = Layout::new(sizes)?;
+        if hidden.len() != layout.num_layers() - 1 {
+            return Err(Error::InvalidConfig(format!(
+                "{} hidden layer(s) in sizes {sizes:?} but {} hidden activation(s)",
+                layout.num_layers() - 1,
+                hidden.len()
+            )));
+        }
+        layout.check_params(theta.len())?;
+        Ok(Network {
+            layout,
+            hidden,
+            head,
+            theta,
+        })
+    }
+
+    /// A network with every hidden layer using `activation` and all parameters zero.
+    ///
+    /// # Errors
+    /// As [`from_parts`](Self::from_parts).
+    pub fn with_sizes(
+        sizes: &[usize],
+        activation: impl Activation<L::Scalar> + 'static,
+        head: L,
+    ) -> Result<Self> {
+        let layout = Layout::new(sizes)?;
+        let act: Arc<dyn Activation<L::Scalar>> = Arc::new(activation);
+        let hidden = vec![act; layout.num_layers() - 1];
+        let theta = vec![L::Scalar::zero(); layout.num_params()];
+        Self::from_parts(sizes, hidden, head, theta)
+    }
+
+    /// The layout (sizes and θ offsets).
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+    /// Layer sizes, inputs first.
+    pub fn sizes(&self) -> &[usize] {
+        self.layout.sizes()
+    }
+    /// Number of inputs.
+    pub fn inputs(&self) -> usize {
+        self.layout.inputs()
+    }
+    /// Number of outputs (classes).
+    pub fn outputs(&self) -> usize {
+        self.layout.outputs()
+    }
+    /// Number of weight layers (hidden layers + 1).
+    pub fn num_layers(&self) -> usize {
+        self.layout.num_layers()
+    }
+    /// Length of θ.
+    pub fn num_params(&self) -> usize {
+        self.layout.num_params()
+    }
+    /// The hidden activations, one per hidden layer.
+    pub fn hidden_activations(&self) -> &[Arc<dyn Activation<L::Scalar>>] {
+        &self.hidden
+    }
+    /// The output head.
+    pub fn head(&self) -> &L {
+        &self.head
+    }
+
+    /// θ, laid out as MATLAB's `[Theta1(:); Theta2(:); ...]`.
+    pub fn params(&self) -> &[L::Scalar] {
+        &self.theta
+    }
+    /// θ, mutable (its length is fixed).
+    pub fn params_mut(&mut self) -> &mut [L::Scalar] {
+        &mut self.theta
+    }
+    /// Replaces θ by a copy of `theta`.
+    ///
+    /// # Errors
+    /// [`Error::ParamLength`] if the length differs from [`num_params`](Self::num_params).
+    pub fn set_params(&mut self, theta: &[L::Scalar]) -> Result<()> {
+        self.layout.check_params(theta.len())?;
+        self.theta.copy_from_slice(theta);
+        Ok(())
+    }
+    /// Consumes the network, returning θ.
+    pub fn into_params(self) -> Vec<L::Scalar> {
+        self.theta
+    }
+
+    fn check_layer(&self, l: usize) -> Result<()> {
+        if l >= self.num_layers() {
+            return Err(Error::InvalidConfig(format!(
+                "layer index {l} out of range: the network has {} weight layers (0..{})",
+                self.num_layers(),
+                self.num_layers()
+            )));
+        }
+        Ok(())
+    }
+    /// Zero-copy view of layer `l`'s weights `W_l` (`s_{l+1} × s_l`, bias excluded).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if `l` is not a layer index.
+    pub fn weights(&self, l: usize) -> Result<DMatrixView<'_, L::Scalar>> {
+        self.check_layer(l)?;
+        Ok(self.layout.weights(&self.theta, l))
+    }
+    /// Zero-copy mutable view of `W_l`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if `l` is not a layer index.
+    pub fn weights_mut(&mut self, l: usize) -> Result<DMatrixViewMut<'_, L::Scalar>> {
+        self.check_layer(l)?;
+        Ok(self.layout.weights_mut(&mut self.theta, l))
+    }
+    /// Zero-copy view of layer `l`'s bias `b_l` (`s_{l+1}` values).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if `l` is not a layer index.
+    pub fn bias(&self, l: usize) -> Result<DVectorView<'_, L::Scalar>> {
+        self.check_layer(l)?;
+        Ok(self.layout.bias(&self.theta, l))
+    }
+    /// Zero-copy view of `Theta_l` (`s_{l+1} × (s_l + 1)`, column 0 the bias).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if `l` is not a layer index.
+    pub fn theta_view(&self, l: usize) -> Result<DMatrixView<'_, L::Scalar>> {
+        self.check_layer(l)?;
+        Ok(self.layout.theta(&self.theta, l))
+    }
+    /// `Theta_l` copied into an owned matrix (for pictures and comparison with other tools).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if `l` is not a layer index.
+    pub fn theta_matrix(&self, l: usize) -> Result<DMatrix<L::Scalar>> {
+        Ok(self.theta_view(l)?.into_owned())
+    }
+
+    /// Redraws θ with `init` from `rng`.
+    pub fn initialize<R: Rng + ?Sized>(&mut self, init: Init, rng: &mut R) {
+        init.fill(&self.layout, &mut self.theta, rng);
+    }
+
+    /// A workspace for batches of up to `max_batch` samples (it grows if needed).
+    pub fn workspace(&self, max_batch: usize) -> Workspace<L::Scalar> {
+        Workspace::new(self.layout.sizes(), max_batch)
+    }
+}
+
+/// Builds a [`Network`] layer by layer: `Network::builder(784).hidden(128, Relu)
+/// .output(10, SoftmaxCrossEntropy::new()).init(Init::He).build(&mut rng)`.
+pub struct NetworkBuilder<L: OutputLoss> {
+    inputs: usize,
+    hidden: Vec<(usize, Arc<dyn Activation<L::Scalar>>)>,
+    output: Option<(usize, L)>,
+    init: Init,
+}
+
+impl<L: OutputLoss> fmt::Debug for NetworkBuilder<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NetworkBuilder")
+            .field("inputs", &self.inputs)
+            .field(
+                "hidden",
+                &self
+                    .hidden
+                    .iter()
+                    .map(|(n, a)| (*n, a.name()))
+                    .collect::<Vec<_>>(),
+            )
+            .field("outputs", &self.output.as_ref().map(|o| o.0))
+            .field("init", &self.init)
+            .finish()
+    }
+}
+
+impl<L: OutputLoss> NetworkBuilder<L> {
+    /// Adds a hidden layer of `units` units with `activation`.
+    pub fn hidden(self, units: usize, activation: impl Activation<L::Scalar> + 'static) -> Self {
+        self.hidden_shared(units, Arc::new(activation))
+    }
+    /// Adds a hidden layer with a shared (e.g. parsed-by-name) activation.
+    pub fn hidden_shared(
+        mut self,
+        units: usize,
+        activation: Arc<dyn Activation<L::Scalar>>,
+    ) -> Self {
+        self.hidden.push((units, activation));
+        self
+    }
+    /// Adds hidden layers of the given widths, all with `activation` (e.g. from `--hidden 128,64`).
+    pub fn hidden_layers(
+        mut self,
+        widths: &[usize],
+        activation: Arc<dyn Activation<L::Scalar>>,
+    ) -> Self {
+        for &w in widths {
+            self.hidden.push((w, activation.clone()));
+        }
+        self
+    }
+    /// Sets the output layer: `outputs` units (classes) and the head.
+    pub fn output(mut self, outputs: usize, head: L) -> Self {
+        self.output = Some((outputs, head));
+        self
+    }
+    /// Chooses the initialisation (default [`Init::Uniform`] with ε = 0.12).
+    pub fn init(mut self, init: Init) -> Self {
+        self.init = init;
+        self
+    }
+
+    fn assemble(self) -> Result<Network<L>> {
+        let (outputs, head) = self.output.ok_or_else(|| {
+            Error::InvalidConfig("the builder has no output layer: call `.output(n, head)`".into())
+        })?;
+        let mut sizes = vec![self.inputs];
+        sizes.extend(self.hidden.iter().map(|(n, _)| *n));
+        sizes.push(outputs);
+        let layout = Layout::new(&sizes)?;
+        let theta = vec![L::Scalar::zero(); layout.num_params()];
+        let hidden = self.hidden.into_iter().map(|(_, a)| a).collect();
+        Network::from_parts(&sizes, hidden, head, theta)
+    }
+
+    /// Builds the network, drawing θ from `rng` with the chosen initialisation.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if there is no output layer or a size is 0.
+    pub fn build<R: Rng + ?Sized>(self, rng: &mut R) -> Result<Network<L>> {
+        let init = self.init;
+        let mut net = self.assemble()?;
+        net.initialize(init, rng);
+        Ok(net)
+    }
+
+    /// Builds the network with θ = 0 (to be set with [`Network::set_params`]).
+    ///
+    /// # Errors
+    /// As [`build`](Self::build).
+    pub fn build_zeroed(self) -> Result<Network<L>> {
+        self.assemble()
+    }
+}
+
+impl<L: OutputLoss> Default for NetworkBuilder<L> {
+    /// A builder with no inputs yet; prefer [`Network::builder`].
+    fn default() -> Self {
+        NetworkBuilder {
+            inputs: 0,
+            hidden: Vec::new(),
+            output: None,
+            init: Init::default(),
+        }
+    }
+}

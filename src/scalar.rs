@@ -1,0 +1,125 @@
+//! The floating-point types a network can compute in: `f32` (speed) and `f64` (exactness).
+//!
+//! [`Scalar`] is sealed: it is implemented for `f32` and `f64` only, because the hot path
+//! calls the `matrixmultiply` GEMM kernel for each of them directly.
+
+use nalgebra::RealField;
+use std::fmt::{Debug, Display};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A real scalar the crate computes in (`f32` or `f64`).
+///
+/// Mathematical functions (`exp`, `ln`, `tanh`, ...) come from nalgebra's
+/// [`RealField`]/`ComplexField`; conversions go through [`Scalar::of`] and
+/// [`Scalar::as_f64`].
+///
+/// ```
+/// use deepmultinet::Scalar;
+/// assert_eq!(f32::of(0.5), 0.5f32);
+/// assert_eq!(0.25f64.as_f64(), 0.25);
+/// ```
+pub trait Scalar:
+    RealField + Copy + Default + Debug + Display + Send + Sync + 'static + sealed::Sealed
+{
+    /// `"f32"` or `"f64"`; stored in model files.
+    const NAME: &'static str;
+    /// Converts from `f64` (rounding for `f32`).
+    fn of(x: f64) -> Self;
+    /// Converts to `f64` (exact).
+    fn as_f64(self) -> f64;
+    /// Converts a count or index.
+    fn of_usize(n: usize) -> Self {
+        Self::of(n as f64)
+    }
+    /// Largest finite value.
+    fn max_finite() -> Self;
+    /// Whether the value is NaN.
+    fn is_nan(self) -> bool;
+    /// Replaces a subnormal value by zero (keeps denormals out of the hot path).
+    fn flush_denormal(self) -> Self;
+
+    /// `C ← α·A·B + β·C` on raw strided storage (the `matrixmultiply` kernel).
+    ///
+    /// # Safety
+    /// `a` must address an `m × k` matrix with strides `(rsa, csa)`, `b` a `k × n` matrix with
+    /// strides `(rsb, csb)`, and `c` an `m × n` matrix with strides `(rsc, csc)` that does not
+    /// alias `a` or `b`. When `beta == 0`, `c` is written without being read.
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn gemm_raw(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: Self,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+        csc: isize,
+    );
+}
+
+macro_rules! impl_scalar {
+    ($t:ty, $name:literal, $gemm:path) => {
+        impl Scalar for $t {
+            const NAME: &'static str = $name;
+            #[inline(always)]
+            fn of(x: f64) -> Self {
+                x as $t
+            }
+            #[inline(always)]
+            fn as_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn max_finite() -> Self {
+                <$t>::MAX
+            }
+            #[inline(always)]
+            fn is_nan(self) -> bool {
+                <$t>::is_nan(self)
+            }
+            #[inline(always)]
+            fn flush_denormal(self) -> Self {
+                if self.abs() < <$t>::MIN_POSITIVE {
+                    0.0
+                } else {
+                    self
+                }
+            }
+            #[inline]
+            unsafe fn gemm_raw(
+                m: usize,
+                k: usize,
+                n: usize,
+                alpha: Self,
+                a: *const Self,
+                rsa: isize,
+                csa: isize,
+                b: *const Self,
+                rsb: isize,
+                csb: isize,
+                beta: Self,
+                c: *mut Self,
+                rsc: isize,
+                csc: isize,
+            ) {
+                // SAFETY: forwarded contract of `gemm_raw`.
+                unsafe { $gemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+            }
+        }
+    };
+}
+
+impl_scalar!(f32, "f32", matrixmultiply::sgemm);
+impl_scalar!(f64, "f64", matrixmultiply::dgemm);

@@ -1,0 +1,127 @@
+//! What a batch should produce: class labels, or a dense `outputs × m` target matrix.
+
+use crate::error::{Error, Result};
+use crate::scalar::Scalar;
+use nalgebra::{DMatrix, DMatrixView};
+use std::ops::Range;
+
+/// Targets of a batch: class indices (one per sample, one-hot implied) or a dense
+/// `outputs × m` matrix (samples are columns).
+///
+/// ```
+/// use deepmultinet::Targets;
+/// let labels = vec![2usize, 0, 1];
+/// let y: Targets<f64> = (&labels).into();
+/// assert_eq!(y.len(), 3);
+/// assert_eq!(y.value(2, 0), 1.0);
+/// assert_eq!(y.value(1, 0), 0.0);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub enum Targets<'a, T: Scalar> {
+    /// Class index per sample (`0..outputs`).
+    Labels(&'a [usize]),
+    /// `outputs × m` target values.
+    Dense(DMatrixView<'a, T>),
+}
+
+impl<'a, T: Scalar> Targets<'a, T> {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        match self {
+            Targets::Labels(l) => l.len(),
+            Targets::Dense(m) => m.ncols(),
+        }
+    }
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Target value for output `i` of sample `j` (1 or 0 for labels).
+    #[inline(always)]
+    pub fn value(&self, i: usize, j: usize) -> T {
+        match self {
+            Targets::Labels(l) => {
+                if l[j] == i {
+                    T::one()
+                } else {
+                    T::zero()
+                }
+            }
+            Targets::Dense(m) => m[(i, j)],
+        }
+    }
+    /// The targets of samples `range` (zero-copy).
+    ///
+    /// # Panics
+    /// If the range is out of bounds.
+    pub fn columns(&self, range: Range<usize>) -> Targets<'a, T> {
+        match *self {
+            Targets::Labels(l) => Targets::Labels(&l[range]),
+            Targets::Dense(m) => Targets::Dense(crate::linalg::column_range(m, range)),
+        }
+    }
+    /// Checks the targets against a network with `outputs` outputs and a batch of `m` samples.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] for a wrong count or row number; [`Error::LabelOutOfRange`].
+    pub fn check(&self, outputs: usize, m: usize) -> Result<()> {
+        if self.len() != m {
+            return Err(Error::shape(
+                "number of targets (batch columns)",
+                m,
+                self.len(),
+            ));
+        }
+        match self {
+            Targets::Labels(l) => {
+                if let Some((index, &label)) = l.iter().enumerate().find(|(_, y)| **y >= outputs) {
+                    return Err(Error::LabelOutOfRange {
+                        label,
+                        index,
+                        classes: outputs,
+                    });
+                }
+            }
+            Targets::Dense(y) => {
+                if y.nrows() != outputs {
+                    return Err(Error::shape(
+                        "target rows (network outputs)",
+                        outputs,
+                        y.nrows(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+    /// The targets as a dense one-hot (or copied) `outputs × m` matrix.
+    pub fn to_dense(&self, outputs: usize) -> DMatrix<T> {
+        DMatrix::from_fn(outputs, self.len(), |i, j| self.value(i, j))
+    }
+}
+
+impl<'a, T: Scalar> From<&'a [usize]> for Targets<'a, T> {
+    fn from(l: &'a [usize]) -> Self {
+        Targets::Labels(l)
+    }
+}
+impl<'a, T: Scalar> From<&'a Vec<usize>> for Targets<'a, T> {
+    fn from(l: &'a Vec<usize>) -> Self {
+        Targets::Labels(l.as_slice())
+    }
+}
+impl<'a, T: Scalar, const N: usize> From<&'a [usize; N]> for Targets<'a, T> {
+    fn from(l: &'a [usize; N]) -> Self {
+        Targets::Labels(l.as_slice())
+    }
+}
+impl<'a, T: Scalar> From<DMatrixView<'a, T>> for Targets<'a, T> {
+    fn from(m: DMatrixView<'a, T>) -> Self {
+        Targets::Dense(m)
+    }
+}
+impl<'a, T: Scalar> From<&'a DMatrix<T>> for Targets<'a, T> {
+    fn from(m: &'a DMatrix<T>) -> Self {
+        Targets::Dense(m.as_view())
+    }
+}
