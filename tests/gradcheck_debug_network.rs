@@ -63,16 +63,47 @@ fn debug_network_relative_difference_below_1e9() {
     }
 }
 
-#[test]
-fn gradient_check_detects_a_wrong_gradient() {
-    // A checker that always passes is worthless: perturb one analytic value and expect failure.
-    let (net, x, y) = debug_problem();
-    let mut report = GradientCheck::new().run(&net, &x, &y, 0.0).unwrap();
-    report.analytic[3] += 1e-3;
-    let (mut d, mut s) = (0.0, 0.0);
-    for (a, b) in report.numerical.iter().zip(&report.analytic) {
-        d += (a - b) * (a - b);
-        s += (a + b) * (a + b);
+/// An activation whose derivative is deliberately wrong (2× the true one).
+#[derive(Debug)]
+struct WrongDerivative;
+impl Activation<f64> for WrongDerivative {
+    fn name(&self) -> String {
+        "wrong".into()
     }
-    assert!((d.sqrt() / s.sqrt()) > 1e-4);
+    fn forward(&self, z: nalgebra::DMatrixView<'_, f64>, mut a: nalgebra::DMatrixViewMut<'_, f64>) {
+        a.zip_apply(&z, |ai, zi| *ai = zi.tanh());
+    }
+    fn backward(
+        &self,
+        _z: nalgebra::DMatrixView<'_, f64>,
+        a: nalgebra::DMatrixView<'_, f64>,
+        mut g: nalgebra::DMatrixViewMut<'_, f64>,
+    ) {
+        g.zip_apply(&a, |gi, ai| *gi *= 2.0 * (1.0 - ai * ai));
+    }
+}
+
+#[test]
+fn gradient_check_detects_a_wrong_backward_pass() {
+    let (net, x, y) = debug_problem();
+    let broken = Network::from_parts(
+        net.sizes(),
+        vec![std::sync::Arc::new(WrongDerivative)],
+        SigmoidCrossEntropy::new(),
+        net.params().to_vec(),
+    )
+    .unwrap();
+    let report = GradientCheck::new().run(&broken, &x, &y, 0.0).unwrap();
+    assert!(
+        report.relative_difference > 1e-3,
+        "{}",
+        report.relative_difference
+    );
+    // The output layer's gradient does not pass through the broken derivative: still exact.
+    let out = broken.layout().layer_range(1);
+    for (k, &i) in report.indices.iter().enumerate() {
+        if out.contains(&i) {
+            assert!((report.numerical[k] - report.analytic[k]).abs() < 1e-9);
+        }
+    }
 }
