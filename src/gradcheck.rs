@@ -123,7 +123,7 @@ impl GradientCheck {
         lambda: L::Scalar,
         indices: Vec<usize>,
     ) -> Result<GradientCheckReport<L::Scalar>> {
-        if !(self.epsilon > 0.0) || !self.epsilon.is_finite() {
+        if self.epsilon.is_nan() || self.epsilon <= 0.0 || !self.epsilon.is_finite() {
             return Err(Error::InvalidConfig(format!(
                 "gradient-check ε must be finite and > 0, found {}",
                 self.epsilon

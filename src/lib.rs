@@ -75,3 +75,8 @@ pub mod prelude {
     pub use crate::scalar::Scalar;
     pub use crate::targets::Targets;
 }
+
+/// The README's code blocks run as doc tests, so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

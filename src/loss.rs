@@ -192,9 +192,9 @@ impl<T: Scalar> OutputLoss for SoftmaxCrossEntropy<T> {
                 }
             }
         }
-        if total.is_finite() {
-            total
-        } else if total.is_nan() {
+        // An infinite sum of finite terms (overflow) is reported as the largest finite cost;
+        // NaN (from NaN logits) is kept so divergence guards see it.
+        if total.is_finite() || total.is_nan() {
             total
         } else {
             T::max_finite()

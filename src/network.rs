@@ -229,11 +229,14 @@ impl<L: OutputLoss> Network<L> {
     }
 }
 
+/// A hidden layer's width and activation, as the builder collects them.
+type HiddenLayer<T> = (usize, Arc<dyn Activation<T>>);
+
 /// Builds a [`Network`] layer by layer: `Network::builder(784).hidden(128, Relu)
 /// .output(10, SoftmaxCrossEntropy::new()).init(Init::He).build(&mut rng)`.
 pub struct NetworkBuilder<L: OutputLoss> {
     inputs: usize,
-    hidden: Vec<(usize, Arc<dyn Activation<L::Scalar>>)>,
+    hidden: Vec<HiddenLayer<L::Scalar>>,
     output: Option<(usize, L)>,
     init: Init,
 }

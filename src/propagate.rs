@@ -42,7 +42,7 @@ impl<L: OutputLoss> Network<L> {
     }
 
     fn check_lambda(lambda: L::Scalar) -> Result<()> {
-        if !(lambda >= L::Scalar::zero()) || !lambda.is_finite() {
+        if !lambda.is_finite() || lambda < L::Scalar::zero() {
             return Err(Error::InvalidConfig(format!(
                 "regularisation λ must be finite and ≥ 0, found {lambda}"
             )));

@@ -25,7 +25,8 @@ fn sigmoid_derivative_at_zero_is_exactly_a_quarter() {
 fn elementwise_activations_match_their_formulas() {
     let zs = [-2.5f64, -0.3, 0.0, 0.7, 3.0];
     let z = DMatrix::from_row_slice(1, 5, &zs);
-    let cases: Vec<(Box<dyn Activation<f64>>, fn(f64) -> f64, fn(f64) -> f64)> = vec![
+    type Case = (Box<dyn Activation<f64>>, fn(f64) -> f64, fn(f64) -> f64);
+    let cases: Vec<Case> = vec![
         (
             Box::new(Sigmoid),
             |z| 1.0 / (1.0 + (-z).exp()),
@@ -106,7 +107,7 @@ fn course_cost(
     let t2 = net.theta_matrix(1).unwrap();
     let sig = |v: f64| 1.0 / (1.0 + (-v).exp());
     let mut j = 0.0;
-    for i in 0..m {
+    for (i, &label) in y.iter().enumerate().take(m) {
         let mut a1 = vec![1.0];
         a1.extend(x.column(i).iter());
         let mut a2 = vec![1.0];
@@ -115,7 +116,7 @@ fn course_cost(
         }
         for k in 0..t2.nrows() {
             let h = sig((0..a2.len()).map(|c| t2[(k, c)] * a2[c]).sum());
-            let yk = if y[i] == k { 1.0 } else { 0.0 };
+            let yk = if label == k { 1.0 } else { 0.0 };
             j += -yk * h.ln() - (1.0 - yk) * (1.0 - h).ln();
         }
     }
