@@ -14,7 +14,7 @@
 
 use crate::activation::add_bias;
 use crate::error::{Error, Result};
-use crate::linalg::{gemm, transposed};
+use crate::linalg::{column_range, gemm, transposed};
 use crate::loss::OutputLoss;
 use crate::network::Network;
 use crate::scalar::Scalar;
@@ -25,6 +25,9 @@ use num_traits::{One, Zero};
 
 /// Samples per chunk when predicting on a large data set (bounds the workspace's memory).
 const PREDICT_CHUNK: usize = 2048;
+
+/// A batch is split across threads only if every thread gets at least this many samples.
+const MIN_COLUMNS_PER_THREAD: usize = 16;
 
 impl<L: OutputLoss> Network<L> {
     fn check_batch(&self, x: &DMatrixView<'_, L::Scalar>, context: &'static str) -> Result<usize> {
@@ -85,23 +88,27 @@ impl<L: OutputLoss> Network<L> {
         }
     }
 
-    /// Backward pass after [`forward_raw`](Self::forward_raw): writes ∇J into `grad` and
-    /// returns `J`.
+    /// Backward pass after [`forward_raw`](Self::forward_raw) over this part's samples.
+    ///
+    /// Writes `Δ/m_total + (λ/m_total)·W` into `grad` (θ's layout), with `inv_m = 1/m_total`
+    /// so that parts of one batch can be summed. Returns the part's summed data cost and
+    /// `Σ W²` (0 when `lambda` is 0).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn backward_raw(
         &self,
         theta: &[L::Scalar],
         x: &DMatrixView<'_, L::Scalar>,
         y: &Targets<'_, L::Scalar>,
+        inv_m: L::Scalar,
         lambda: L::Scalar,
         ws: &mut Workspace<L::Scalar>,
         grad: &mut [L::Scalar],
-    ) -> L::Scalar {
+    ) -> (L::Scalar, L::Scalar) {
         let m = x.ncols();
         let sizes = self.layout.sizes();
         let nl = self.layout.num_layers();
         let zero = L::Scalar::zero();
         let one = L::Scalar::one();
-        let inv_m = one / L::Scalar::of_usize(m);
         let reg = lambda * inv_m;
 
         let k = sizes[nl];
@@ -153,7 +160,84 @@ impl<L: OutputLoss> Network<L> {
                 self.hidden[l - 1].backward(view(z, inp, m), view(a, inp, m), g);
             }
         }
-        data_cost * inv_m + reg_sum * reg * L::Scalar::of(0.5)
+        (data_cost, reg_sum)
+    }
+
+    /// Forward + backward over one batch, split across the thread pool when it pays.
+    #[allow(clippy::too_many_arguments)]
+    fn cost_grad_split(
+        &self,
+        theta: &[L::Scalar],
+        ws: &mut Workspace<L::Scalar>,
+        x: &DMatrixView<'_, L::Scalar>,
+        y: &Targets<'_, L::Scalar>,
+        lambda: L::Scalar,
+        grad: &mut [L::Scalar],
+    ) -> L::Scalar {
+        let m = x.ncols();
+        let zero = L::Scalar::zero();
+        let inv_m = L::Scalar::one() / L::Scalar::of_usize(m);
+        let pool = crate::parallel::pool();
+        let parts = pool
+            .as_ref()
+            .map_or(1, |p| p.threads().min(m / MIN_COLUMNS_PER_THREAD).max(1));
+        let (data_cost, reg_sum) = match pool {
+            Some(pool) if parts > 1 => {
+                let mut extra = std::mem::take(&mut ws.parts);
+                while extra.len() < parts - 1 {
+                    extra.push(std::sync::Mutex::new(Default::default()));
+                }
+                let bounds = |t: usize| (t * m / parts, (t + 1) * m / parts);
+                let main = std::sync::Mutex::new((&mut *ws, &mut *grad, zero, zero));
+                let job = |t: usize| {
+                    if t >= parts {
+                        return;
+                    }
+                    let (start, end) = bounds(t);
+                    let xt = column_range(*x, start..end);
+                    let yt = y.columns(start..end);
+                    if t == 0 {
+                        let mut guard = main.lock().unwrap_or_else(|e| e.into_inner());
+                        let (w, g, c, r) = &mut *guard;
+                        self.forward_raw(theta, &xt, w);
+                        (*c, *r) = self.backward_raw(theta, &xt, &yt, inv_m, lambda, w, g);
+                    } else {
+                        let mut part = extra[t - 1].lock().unwrap_or_else(|e| e.into_inner());
+                        let part = &mut *part;
+                        if part.grad.len() != theta.len() {
+                            part.grad = vec![zero; theta.len()];
+                        }
+                        self.forward_raw(theta, &xt, &mut part.ws);
+                        (part.cost, _) = self.backward_raw(
+                            theta,
+                            &xt,
+                            &yt,
+                            inv_m,
+                            zero,
+                            &mut part.ws,
+                            &mut part.grad,
+                        );
+                    }
+                };
+                pool.run(&job);
+                let (_, _, mut cost, reg_sum) =
+                    main.into_inner().unwrap_or_else(|e| e.into_inner());
+                for part in extra.iter_mut().take(parts - 1) {
+                    let part = part.get_mut().unwrap_or_else(|e| e.into_inner());
+                    for (g, &p) in grad.iter_mut().zip(&part.grad) {
+                        *g += p;
+                    }
+                    cost += part.cost;
+                }
+                ws.parts = extra;
+                (cost, reg_sum)
+            }
+            _ => {
+                self.forward_raw(theta, x, ws);
+                self.backward_raw(theta, x, y, inv_m, lambda, ws, grad)
+            }
+        };
+        data_cost * inv_m + reg_sum * lambda * inv_m * L::Scalar::of(0.5)
     }
 
     /// Cost `J` and its gradient at the network's own θ, written into `grad` (θ's layout).
@@ -214,8 +298,7 @@ impl<L: OutputLoss> Network<L> {
             ));
         }
         Self::check_lambda(lambda)?;
-        self.forward_raw(theta, &x, ws);
-        Ok(self.backward_raw(theta, &x, &y, lambda, ws, grad))
+        Ok(self.cost_grad_split(theta, ws, &x, &y, lambda, grad))
     }
 
     /// Cost `J` (data term averaged over samples, plus `λ/(2m) Σ W²`) at the network's θ.

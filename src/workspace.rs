@@ -18,11 +18,32 @@ pub(crate) struct LayerBuffers<T> {
 /// Buffers for batched passes through a network of a given layout.
 ///
 /// Make one with [`Network::workspace`](crate::Network::workspace) and reuse it across calls.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Workspace<T> {
     pub(crate) sizes: Vec<usize>,
     pub(crate) capacity: usize,
     pub(crate) layers: Vec<LayerBuffers<T>>,
+    /// Buffers of the other threads when a batch is split across the pool.
+    pub(crate) parts: Vec<std::sync::Mutex<Part<T>>>,
+}
+
+/// One extra thread's share of a split batch: its buffers, gradient and summed cost.
+#[derive(Debug, Default)]
+pub(crate) struct Part<T> {
+    pub(crate) ws: Workspace<T>,
+    pub(crate) grad: Vec<T>,
+    pub(crate) cost: T,
+}
+
+impl<T: Clone> Clone for Workspace<T> {
+    fn clone(&self) -> Self {
+        Workspace {
+            sizes: self.sizes.clone(),
+            capacity: self.capacity,
+            layers: self.layers.clone(),
+            parts: Vec::new(),
+        }
+    }
 }
 
 impl<T: Scalar> Workspace<T> {
@@ -32,6 +53,7 @@ impl<T: Scalar> Workspace<T> {
             sizes: Vec::new(),
             capacity: 0,
             layers: Vec::new(),
+            parts: Vec::new(),
         };
         ws.ensure(sizes, capacity);
         ws
