@@ -33,7 +33,8 @@
 //!
 //! Modules: [`layout`] (θ offsets and views), [`activation`], [`loss`] (output heads),
 //! [`network`] (builder and accessors), [`propagate`] (forward/backward maths),
-//! [`init`], [`gradcheck`].
+//! [`init`], [`gradcheck`], [`optim`] (CG, L-BFGS, SGD, Adam on θ), [`train`] (the training
+//! loop), [`observer`] (progress events).
 #![warn(missing_docs)]
 
 pub mod activation;
@@ -44,9 +45,12 @@ pub mod layout;
 mod linalg;
 pub mod loss;
 pub mod network;
+pub mod observer;
+pub mod optim;
 pub mod propagate;
 pub mod scalar;
 pub mod targets;
+pub mod train;
 pub mod workspace;
 
 pub use activation::{
@@ -58,8 +62,10 @@ pub use init::Init;
 pub use layout::Layout;
 pub use loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
 pub use network::{Network, NetworkBuilder};
+pub use observer::{Event, Observer};
 pub use scalar::Scalar;
 pub use targets::Targets;
+pub use train::{History, TrainConfig, Trainer};
 pub use workspace::Workspace;
 
 /// Everything a typical program needs: `use deepmultinet::prelude::*;`.
@@ -72,6 +78,12 @@ pub mod prelude {
     pub use crate::init::Init;
     pub use crate::loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
     pub use crate::network::Network;
+    pub use crate::observer::{Event, Observer};
+    pub use crate::optim::{
+        Adam, AdamConfig, CgConfig, ConjugateGradient, Lbfgs, LbfgsConfig, Minimizer, Sgd,
+        SgdConfig, StepOptimizer,
+    };
     pub use crate::scalar::Scalar;
     pub use crate::targets::Targets;
+    pub use crate::train::{BarProgress, History, PrintProgress, TrainConfig, Trainer};
 }
