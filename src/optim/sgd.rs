@@ -110,12 +110,12 @@ impl Default for SgdConfig {
 ///
 /// ```
 /// use deepmultinet::optim::{Sgd, SgdConfig, StepOptimizer};
-/// let mut sgd = Sgd::new(SgdConfig { learning_rate: 0.1, momentum: 0.9, ..Default::default() })?;
+/// let mut sgd = Sgd::<f64>::new(SgdConfig { learning_rate: 0.1, momentum: 0.9, ..Default::default() })?;
 /// let mut x = [1.0f64];
 /// sgd.step(&mut x, &[1.0])?; // v = 1,          x = 1 − 0.1
 /// sgd.step(&mut x, &[1.0])?; // v = 0.9 + 1,    x = 0.9 − 0.19
 /// assert!((x[0] - 0.71).abs() < 1e-15);
-/// assert!(Sgd::new(SgdConfig { learning_rate: -1.0, ..Default::default() }).is_err());
+/// assert!(Sgd::<f64>::new(SgdConfig { learning_rate: -1.0, ..Default::default() }).is_err());
 /// # Ok::<(), deepmultinet::Error>(())
 /// ```
 #[derive(Clone, Debug)]
