@@ -15,9 +15,9 @@
 //! good θ** — the parameters at the end of the last completed epoch (the initial parameters
 //! if the first epoch diverged).
 //!
-//! **Early stopping** (`patience = Some(p)`): the monitored cost is the validation cost, or
-//! the training cost without a validation set; after `p` epochs without an improvement of
-//! more than `min_delta`, training stops. With early stopping on, the network always ends
+//! **Early stopping** (`patience = Some(p)`): the [`Monitor`]ed value is the validation cost
+//! (or accuracy), or the training cost (or accuracy) without a validation set; after `p`
+//! epochs without an improvement of more than `min_delta`, training stops. With early stopping on, the network always ends
 //! with the best epoch's θ.
 //!
 //! **Reproducibility**: the same seed, data, configuration and build give bit-identical θ
@@ -85,7 +85,9 @@ pub struct TrainConfig {
     pub shuffle: bool,
     /// Early stopping: epochs without improvement before stopping (default `None`: off).
     pub patience: Option<usize>,
-    /// Smallest decrease of the monitored cost that counts as an improvement (default 0).
+    /// What early stopping watches (default [`Monitor::Cost`]).
+    pub monitor: Monitor,
+    /// Smallest improvement of the monitored value that counts (default 0).
     pub min_delta: f64,
     /// Stop when the gradient norm is at most this (default 0: never). For mini-batches the
     /// norm of the epoch's mean mini-batch gradient; for full-batch the exact gradient.
@@ -103,6 +105,7 @@ impl Default for TrainConfig {
             lambda: 0.0,
             shuffle: true,
             patience: None,
+            monitor: Monitor::Cost,
             min_delta: 0.0,
             grad_tol: 0.0,
             divergence_factor: 1e6,
@@ -151,6 +154,18 @@ impl TrainConfig {
         }
         Ok(())
     }
+}
+
+/// The value early stopping watches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Monitor {
+    /// The validation cost (lower is better), or the training cost without a validation set.
+    #[default]
+    Cost,
+    /// The validation accuracy (higher is better; scikit-learn's choice), or the training
+    /// accuracy without a validation set (the cost for dense targets). Cross-entropy often
+    /// keeps rising on held-out data (over-confidence) while accuracy still improves.
+    Accuracy,
 }
 
 /// Trains networks with a validated [`TrainConfig`] and an optional validation set.
@@ -246,6 +261,15 @@ fn evaluate<L: OutputLoss>(
         correct: matches!(y, Targets::Labels(_)).then_some(correct),
         cost: total.as_f64() * inv_m + 0.5 * lambda.as_f64() * inv_m * reg,
     }
+}
+
+/// The running training accuracy of an epoch (`None` for dense targets).
+fn history_train_accuracy<T: Scalar>(
+    buf: &BatchBuffer<T>,
+    correct: usize,
+    seen: usize,
+) -> Option<f64> {
+    buf.labels().map(|_| correct as f64 / seen.max(1) as f64)
 }
 
 /// Columns of `a` whose largest entry is at the row of the label.
@@ -483,7 +507,7 @@ impl<'v, T: Scalar> Trainer<'v, T> {
             let record = EpochRecord {
                 epoch,
                 cost: mean_cost,
-                train_accuracy: buf.labels().map(|_| correct as f64 / seen.max(1) as f64),
+                train_accuracy: history_train_accuracy(&buf, correct, seen),
                 validation_accuracy,
                 validation_correct,
                 validation_samples,
@@ -502,7 +526,13 @@ impl<'v, T: Scalar> Trainer<'v, T> {
             }
 
             if let Some(patience) = c.patience {
-                let monitored = validation_cost.unwrap_or(mean_cost);
+                // Lower is better.
+                let monitored = match c.monitor {
+                    Monitor::Cost => validation_cost.unwrap_or(mean_cost),
+                    Monitor::Accuracy => validation_accuracy
+                        .or(history_train_accuracy(&buf, correct, seen))
+                        .map_or(mean_cost, |a| -a),
+                };
                 match &mut best {
                     Some((b, e, theta)) if !(monitored < *b - c.min_delta) => {
                         since_best += 1;

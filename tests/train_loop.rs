@@ -10,7 +10,7 @@ use deepmultinet::optim::{
     Objective, Schedule, Sgd, SgdConfig, StopReason,
 };
 use deepmultinet::prelude::*;
-use deepmultinet::train::{TrainStop, fit};
+use deepmultinet::train::{Monitor, TrainStop, fit};
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -551,4 +551,46 @@ fn bad_training_input_is_an_error_not_a_panic() {
             .with_validation(&x, &y[..3])
             .is_err()
     );
+}
+
+#[test]
+fn early_stopping_on_validation_accuracy() {
+    let (x, y) = blobs(50, 1.5, 6);
+    let (xv, yv) = blobs(30, 1.5, 16);
+    let wrong: Vec<usize> = yv.iter().map(|c| (c + 1) % 3).collect();
+    let config = TrainConfig {
+        epochs: 50,
+        batch_size: 10,
+        patience: Some(4),
+        monitor: Monitor::Accuracy,
+        ..Default::default()
+    };
+    let mut net = softmax_net(3);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    let mut sgd = Sgd::new(SgdConfig {
+        learning_rate: 0.1,
+        ..Default::default()
+    })
+    .unwrap();
+    let h = Trainer::new(config)
+        .unwrap()
+        .with_validation(&xv, &wrong)
+        .unwrap()
+        .fit(&mut net, &mut sgd, &x, &y, &mut rng, &mut ())
+        .unwrap();
+    let TrainStop::EarlyStopping { best_epoch } = h.stop else {
+        panic!("expected early stopping, got {:?}", h.stop);
+    };
+    let acc: Vec<f64> = h
+        .epochs
+        .iter()
+        .map(|e| e.validation_accuracy.unwrap())
+        .collect();
+    println!("early stopping on accuracy: {acc:.3?}, best epoch {best_epoch}");
+    assert_eq!(h.epochs.len(), best_epoch + 4);
+    let best = acc[best_epoch - 1];
+    // The first epoch with the highest accuracy (later ties are no improvement).
+    assert!(acc[..best_epoch - 1].iter().all(|&a| a < best));
+    assert!(acc[best_epoch..].iter().all(|&a| a <= best));
+    assert_eq!(net.accuracy(&xv, &wrong).unwrap(), best);
 }
