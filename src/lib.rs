@@ -33,7 +33,8 @@
 //!
 //! Modules: [`layout`] (θ offsets and views), [`activation`], [`loss`] (output heads),
 //! [`network`] (builder and accessors), [`propagate`] (forward/backward maths),
-//! [`init`], [`gradcheck`].
+//! [`init`], [`gradcheck`], [`optim`] (CG, L-BFGS, SGD, Adam on θ), [`train`] (the training
+//! loop), [`observer`] (progress events).
 #![warn(missing_docs)]
 
 pub mod activation;
@@ -45,9 +46,12 @@ mod linalg;
 pub mod loss;
 pub mod network;
 mod parallel;
+pub mod observer;
+pub mod optim;
 pub mod propagate;
 pub mod scalar;
 pub mod targets;
+pub mod train;
 pub mod workspace;
 
 pub use activation::{
@@ -60,8 +64,10 @@ pub use layout::Layout;
 pub use loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
 pub use network::{Network, NetworkBuilder};
 pub use parallel::{num_threads, set_num_threads};
+pub use observer::{Event, Observer};
 pub use scalar::Scalar;
 pub use targets::Targets;
+pub use train::{History, TrainConfig, Trainer};
 pub use workspace::Workspace;
 
 /// Everything a typical program needs: `use deepmultinet::prelude::*;`.
@@ -74,8 +80,14 @@ pub mod prelude {
     pub use crate::init::Init;
     pub use crate::loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
     pub use crate::network::Network;
+    pub use crate::observer::{Event, Observer};
+    pub use crate::optim::{
+        Adam, AdamConfig, CgConfig, ConjugateGradient, Lbfgs, LbfgsConfig, Minimizer, Sgd,
+        SgdConfig, StepOptimizer,
+    };
     pub use crate::scalar::Scalar;
     pub use crate::targets::Targets;
+    pub use crate::train::{BarProgress, History, PrintProgress, TrainConfig, Trainer};
 }
 
 /// The README's code blocks run as doc tests, so the README stays true.

@@ -1,0 +1,103 @@
+//! Shared plumbing of the examples: a tiny `--flag value` parser and data locations.
+#![allow(dead_code)]
+
+use deepmultinet::{Error, Result};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// `--name value` pairs and bare `--switch`es from the command line.
+pub struct Args {
+    values: HashMap<String, String>,
+    switches: Vec<String>,
+}
+
+impl Args {
+    /// Parses `std::env::args()`; every flag must be one of `known` (values) or `switches`.
+    pub fn parse(known: &[&str], switches: &[&str]) -> Result<Self> {
+        let mut values = HashMap::new();
+        let mut on = Vec::new();
+        let mut it = std::env::args().skip(1);
+        while let Some(a) = it.next() {
+            let name = a.strip_prefix("--").ok_or_else(|| {
+                Error::InvalidConfig(format!("unexpected argument `{a}`; flags look like --seed 0"))
+            })?;
+            let (name, inline) = match name.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (name.to_string(), None),
+            };
+            if switches.contains(&name.as_str()) {
+                on.push(name);
+            } else if known.contains(&name.as_str()) {
+                let v = match inline {
+                    Some(v) => v,
+                    None => it.next().ok_or_else(|| {
+                        Error::InvalidConfig(format!("--{name} needs a value"))
+                    })?,
+                };
+                values.insert(name, v);
+            } else {
+                return Err(Error::InvalidConfig(format!(
+                    "unknown flag --{name}; known: {}",
+                    known.iter().chain(switches).map(|k| format!("--{k}")).collect::<Vec<_>>().join(" ")
+                )));
+            }
+        }
+        Ok(Args { values, switches: on })
+    }
+
+    /// The value of `--name` parsed as `T`, or `default`.
+    pub fn get<T: FromStr>(&self, name: &str, default: T) -> Result<T> {
+        match self.values.get(name) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| {
+                Error::InvalidConfig(format!("--{name}: cannot parse `{v}`"))
+            }),
+        }
+    }
+
+    /// The raw value of `--name`, if given.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// Whether the switch `--name` was given.
+    pub fn on(&self, name: &str) -> bool {
+        self.switches.iter().any(|s| s == name)
+    }
+
+    /// `--out DIR`, default `out/<example>`; created.
+    pub fn out_dir(&self, example: &str) -> Result<PathBuf> {
+        let dir = self
+            .value("out")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("out").join(example));
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        Ok(dir)
+    }
+}
+
+/// The shared data directory: `DEEPMULTINET_DATA`, default `../shared/data`.
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("DEEPMULTINET_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("../shared/data"))
+}
+
+/// Fashion-MNIST: `DEEPMULTINET_FASHION`, default Debian's `/usr/share/datasets/fashion-mnist`.
+pub fn fashion_dir() -> PathBuf {
+    std::env::var_os("DEEPMULTINET_FASHION")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/datasets/fashion-mnist"))
+}
+
+/// Median of a non-empty list (0 for an empty one).
+pub fn median(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    let n = s.len();
+    if n % 2 == 1 { s[n / 2] } else { 0.5 * (s[n / 2 - 1] + s[n / 2]) }
+}

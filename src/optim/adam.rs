@@ -1,0 +1,174 @@
+//! Adam (Kingma & Ba, 2015) with optional decoupled weight decay (AdamW, Loshchilov &
+//! Hutter, 2019).
+//!
+//! At step `t = 1, 2, ...` with gradient `g`:
+//!
+//! ```text
+//! θ ← θ (1 − α λ_w)                       (AdamW only)
+//! m ← β₁ m + (1 − β₁) g
+//! v ← β₂ v + (1 − β₂) g²
+//! θ ← θ − α · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+//! ```
+//!
+//! Defaults α = 10⁻³, β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, λ_w = 0. Weight decay applies to every
+//! parameter, biases included (PyTorch's `AdamW`); for L2 on weights only use the cost's λ.
+
+use super::StepOptimizer;
+use super::sgd::check_step_dims;
+use crate::error::{Error, Result};
+use crate::scalar::Scalar;
+
+/// Configuration of [`Adam`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamConfig {
+    /// Step size α (default 1e-3).
+    pub learning_rate: f64,
+    /// Decay of the first-moment estimate β₁ (default 0.9).
+    pub beta1: f64,
+    /// Decay of the second-moment estimate β₂ (default 0.999).
+    pub beta2: f64,
+    /// ε added to the denominator (default 1e-8).
+    pub epsilon: f64,
+    /// Decoupled weight decay λ_w (default 0; > 0 makes this AdamW).
+    pub weight_decay: f64,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        AdamConfig {
+            learning_rate: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            epsilon: 1e-8,
+            weight_decay: 0.0,
+        }
+    }
+}
+
+/// Adam / AdamW (see the module docs). Moment buffers are allocated on the first step.
+///
+/// ```
+/// use deepmultinet::optim::{Adam, AdamConfig, StepOptimizer};
+/// let mut adam = Adam::new(AdamConfig::default())?;
+/// let mut x = [0.0f32];
+/// adam.step(&mut x, &[123.0])?;
+/// // the first step moves every coordinate by ≈ α against the gradient's sign
+/// assert!((x[0] + 1e-3).abs() < 1e-7);
+/// # Ok::<(), deepmultinet::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Adam<T> {
+    config: AdamConfig,
+    m: Vec<T>,
+    v: Vec<T>,
+    dim: Option<usize>,
+    t: usize,
+    beta1_t: f64,
+    beta2_t: f64,
+}
+
+impl<T: Scalar> Adam<T> {
+    /// A validated Adam optimiser.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] unless `α > 0`, `β₁, β₂ ∈ [0, 1)`, `ε > 0` and `λ_w ≥ 0`,
+    /// all finite.
+    pub fn new(config: AdamConfig) -> Result<Self> {
+        let c = &config;
+        let bad = |what: String| Err(Error::InvalidConfig(format!("Adam: {what}")));
+        if !(c.learning_rate > 0.0 && c.learning_rate.is_finite()) {
+            return bad(format!(
+                "learning rate must be finite and > 0, found {}",
+                c.learning_rate
+            ));
+        }
+        let in_unit = |b: f64| (0.0..1.0).contains(&b);
+        if !in_unit(c.beta1) || !in_unit(c.beta2) {
+            return bad(format!(
+                "β₁ and β₂ must be in [0, 1), found {} and {}",
+                c.beta1, c.beta2
+            ));
+        }
+        if !(c.epsilon > 0.0 && c.epsilon.is_finite()) {
+            return bad(format!("ε must be finite and > 0, found {}", c.epsilon));
+        }
+        if !(c.weight_decay >= 0.0 && c.weight_decay.is_finite()) {
+            return bad(format!(
+                "weight decay must be finite and ≥ 0, found {}",
+                c.weight_decay
+            ));
+        }
+        Ok(Adam {
+            config,
+            m: Vec::new(),
+            v: Vec::new(),
+            dim: None,
+            t: 0,
+            beta1_t: 1.0,
+            beta2_t: 1.0,
+        })
+    }
+
+    /// The configuration (with the current learning rate).
+    pub fn config(&self) -> &AdamConfig {
+        &self.config
+    }
+
+    /// Steps taken.
+    pub fn steps(&self) -> usize {
+        self.t
+    }
+}
+
+impl<T: Scalar> StepOptimizer<T> for Adam<T> {
+    fn step(&mut self, theta: &mut [T], grad: &[T]) -> Result<()> {
+        check_step_dims(&mut self.dim, theta.len(), grad.len())?;
+        if self.m.len() != theta.len() {
+            self.m = vec![T::zero(); theta.len()];
+            self.v = vec![T::zero(); theta.len()];
+        }
+        let c = self.config;
+        self.t += 1;
+        self.beta1_t *= c.beta1;
+        self.beta2_t *= c.beta2;
+        let step = T::of(c.learning_rate / (1.0 - self.beta1_t));
+        let inv_sqrt_bc2 = T::of(1.0 / (1.0 - self.beta2_t).sqrt());
+        let (b1, b2) = (T::of(c.beta1), T::of(c.beta2));
+        let (one_b1, one_b2) = (T::of(1.0 - c.beta1), T::of(1.0 - c.beta2));
+        let eps = T::of(c.epsilon);
+        let decay = T::of(1.0 - c.learning_rate * c.weight_decay);
+        let decoupled = c.weight_decay > 0.0;
+        for (((x, m), v), &g) in theta.iter_mut().zip(&mut self.m).zip(&mut self.v).zip(grad) {
+            if decoupled {
+                *x *= decay;
+            }
+            *m = b1 * *m + one_b1 * g;
+            *v = b2 * *v + one_b2 * g * g;
+            *x -= step * *m / (v.sqrt() * inv_sqrt_bc2 + eps);
+        }
+        Ok(())
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.config.learning_rate
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
+        if !(lr > 0.0 && lr.is_finite()) {
+            return Err(Error::InvalidConfig(format!(
+                "Adam: learning rate must be finite and > 0, found {lr}"
+            )));
+        }
+        self.config.learning_rate = lr;
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.m.iter_mut().for_each(|v| *v = T::zero());
+        self.v.iter_mut().for_each(|v| *v = T::zero());
+        self.dim = None;
+        self.t = 0;
+        self.beta1_t = 1.0;
+        self.beta2_t = 1.0;
+    }
+}

@@ -1,0 +1,193 @@
+//! Nonlinear conjugate gradient (Polak–Ribière) with the behaviour of Rasmussen's
+//! `minimize`/`fmincg`, the minimiser the course uses.
+//!
+//! Written from Nocedal & Wright, *Numerical Optimization*, ch. 5 (§5.2): from `x₀` with
+//! gradient `g₀` and `d₀ = −g₀`, each iteration runs the Wolfe–Powell [`LineSearch`] along
+//! `d_k`, then
+//!
+//! * `β = g_{k+1}·(g_{k+1} − g_k) / (g_k·g_k)` (Polak–Ribière),
+//! * `d_{k+1} = −g_{k+1} + β d_k`, restarted as steepest descent `−g_{k+1}` when it is not a
+//!   descent direction (`g_{k+1}·d_{k+1} ≥ 0`),
+//! * the next first trial step is `α_k · min(RATIO, (g_k·d_k) / (g_{k+1}·d_{k+1}))` (N&W
+//!   eq. 3.60, capped); the very first is `1 / (1 − g₀·d₀)`.
+//!
+//! A failed line search leaves the point unchanged and restarts from steepest descent; a
+//! second failure in a row stops the run. The run also stops after `max_iter` line searches,
+//! when the evaluation budget is spent or when `‖g‖ ≤ grad_tol`.
+
+use super::line_search::LineSearch;
+use super::objective::Objective;
+use super::vecops::{dot, norm};
+use super::{MinimizeReport, Minimizer, StopReason, check_dim};
+use crate::error::{Error, Result};
+use crate::observer::{Event, Observer};
+use crate::scalar::Scalar;
+
+/// Configuration of [`ConjugateGradient`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CgConfig {
+    /// Line searches to make at most (fmincg's `MaxIter`; default 100).
+    pub max_iter: usize,
+    /// Cost/gradient evaluations allowed in total (default `None`: no limit besides
+    /// `max_iter × line_search.max_evals + 1`).
+    pub max_evals: Option<usize>,
+    /// Stop when the gradient's Euclidean norm is at most this (default 0: never).
+    pub grad_tol: f64,
+    /// The line search.
+    pub line_search: LineSearch,
+}
+
+impl Default for CgConfig {
+    fn default() -> Self {
+        CgConfig {
+            max_iter: 100,
+            max_evals: None,
+            grad_tol: 0.0,
+            line_search: LineSearch::default(),
+        }
+    }
+}
+
+/// Polak–Ribière conjugate gradient (see the module docs). Build with
+/// [`ConjugateGradient::new`], which validates the configuration.
+#[derive(Clone, Debug)]
+pub struct ConjugateGradient {
+    config: CgConfig,
+}
+
+impl ConjugateGradient {
+    /// A validated CG minimiser.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a bad line search, a negative or NaN `grad_tol`, or an
+    /// evaluation budget of 0.
+    pub fn new(config: CgConfig) -> Result<Self> {
+        config.line_search.check()?;
+        if !(config.grad_tol >= 0.0) {
+            return Err(Error::InvalidConfig(format!(
+                "CG: grad_tol must be ≥ 0, found {}",
+                config.grad_tol
+            )));
+        }
+        if config.max_evals == Some(0) {
+            return Err(Error::InvalidConfig(
+                "CG: max_evals must be at least 1".into(),
+            ));
+        }
+        Ok(ConjugateGradient { config })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CgConfig {
+        &self.config
+    }
+}
+
+impl<T: Scalar> Minimizer<T> for ConjugateGradient {
+    fn minimize(
+        &mut self,
+        f: &mut dyn Objective<T>,
+        theta: &mut [T],
+        observer: &mut dyn Observer,
+    ) -> Result<MinimizeReport> {
+        let n = theta.len();
+        check_dim(f, n)?;
+        let cfg = self.config;
+        let ls = cfg.line_search;
+        let max_evals = cfg.max_evals.unwrap_or(usize::MAX);
+
+        let zero = T::zero();
+        let mut g = vec![zero; n];
+        let mut d = vec![zero; n];
+        let mut x_new = vec![zero; n];
+        let mut g_new = vec![zero; n];
+
+        let mut cost = f.cost_grad(theta, &mut g)?.as_f64();
+        let initial_cost = cost;
+        let mut evaluations = 1;
+        if !cost.is_finite() {
+            return Err(Error::Diverged { epoch: 0, cost });
+        }
+        let steepest = |d: &mut [T], g: &[T]| {
+            for (di, &gi) in d.iter_mut().zip(g) {
+                *di = -gi;
+            }
+            -dot(g, g)
+        };
+        let mut slope = steepest(&mut d, &g);
+        let mut alpha = 1.0 / (1.0 - slope);
+        let mut costs = Vec::with_capacity(cfg.max_iter.min(1 << 16));
+        let mut iterations = 0;
+        let mut failed_last = false;
+
+        let stop = loop {
+            if cfg.grad_tol > 0.0 && norm(&g) <= cfg.grad_tol {
+                break StopReason::GradientTolerance;
+            }
+            if iterations >= cfg.max_iter {
+                break StopReason::MaxIterations;
+            }
+            if evaluations >= max_evals {
+                break StopReason::MaxEvaluations;
+            }
+            iterations += 1;
+            let out = ls.search(
+                f,
+                theta,
+                cost,
+                slope,
+                &d,
+                alpha,
+                max_evals - evaluations,
+                &mut x_new,
+                &mut g_new,
+            )?;
+            evaluations += out.evals;
+            if out.accepted {
+                let gg = dot(&g, &g);
+                let beta = (dot(&g_new, &g_new) - dot(&g_new, &g)) / gg;
+                theta.copy_from_slice(&x_new);
+                std::mem::swap(&mut g, &mut g_new);
+                let bt = T::of(if beta.is_finite() { beta } else { 0.0 });
+                for (di, &gi) in d.iter_mut().zip(&g) {
+                    *di = bt * *di - gi;
+                }
+                let mut new_slope = dot(&g, &d);
+                if !(new_slope < 0.0) {
+                    new_slope = steepest(&mut d, &g);
+                }
+                alpha = out.step * ls.ratio.min(slope / (new_slope - f64::MIN_POSITIVE));
+                slope = new_slope;
+                cost = out.cost;
+                costs.push(cost);
+                failed_last = false;
+                let event = Event::Iteration {
+                    iteration: iterations,
+                    cost,
+                    grad_norm: norm(&g),
+                    evaluations,
+                };
+                if observer.on_event(&event).is_break() {
+                    break StopReason::Observer;
+                }
+            } else {
+                // θ still holds the point before the search.
+                if failed_last {
+                    break StopReason::LineSearchFailed;
+                }
+                failed_last = true;
+                slope = steepest(&mut d, &g);
+                alpha = 1.0 / (1.0 - slope);
+            }
+        };
+        Ok(MinimizeReport {
+            cost,
+            initial_cost,
+            costs,
+            iterations,
+            evaluations,
+            grad_norm: norm(&g),
+            stop,
+        })
+    }
+}

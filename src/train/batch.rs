@@ -1,0 +1,154 @@
+//! A preallocated mini-batch: selected columns of a data set copied into fixed buffers.
+//!
+//! Shuffled mini-batches are not column ranges of the data, so they are gathered: sample
+//! `indices[j]` of the data becomes column `j` of the batch. The buffers are allocated once
+//! for the largest batch; gathering then only copies.
+
+use crate::error::{Error, Result};
+use crate::scalar::Scalar;
+use crate::targets::Targets;
+use nalgebra::{DMatrix, DMatrixView};
+
+/// Buffers for one mini-batch: `inputs × capacity` samples and their targets (labels, or an
+/// `outputs × capacity` dense matrix when the data's targets are dense).
+///
+/// ```
+/// use deepmultinet::train::BatchBuffer;
+/// use deepmultinet::Targets;
+/// let x = nalgebra::DMatrix::from_column_slice(2, 3, &[0.0, 0.1, 1.0, 1.1, 2.0, 2.1]);
+/// let labels = [7usize, 8, 9];
+/// let y: Targets<f64> = (&labels).into();
+/// let mut b = BatchBuffer::new(2, 10, 2, &y);
+/// b.gather(&x.as_view(), &y, &[2, 0])?;
+/// assert_eq!(b.x().column(0)[1], 2.1);
+/// assert_eq!(b.labels(), Some(&[9usize, 7][..]));
+/// # Ok::<(), deepmultinet::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct BatchBuffer<T: Scalar> {
+    x: DMatrix<T>,
+    labels: Vec<usize>,
+    dense: Option<DMatrix<T>>,
+    len: usize,
+}
+
+impl<T: Scalar> BatchBuffer<T> {
+    /// Buffers for up to `capacity` samples of `inputs` features, with targets of the same
+    /// kind as `like` (labels, or dense with `outputs` rows).
+    pub fn new(inputs: usize, outputs: usize, capacity: usize, like: &Targets<'_, T>) -> Self {
+        let (labels, dense) = match like {
+            Targets::Labels(_) => (vec![0; capacity], None),
+            Targets::Dense(_) => (Vec::new(), Some(DMatrix::zeros(outputs, capacity))),
+        };
+        BatchBuffer {
+            x: DMatrix::zeros(inputs, capacity),
+            labels,
+            dense,
+            len: 0,
+        }
+    }
+
+    /// Largest batch the buffers hold.
+    pub fn capacity(&self) -> usize {
+        self.x.ncols()
+    }
+    /// Number of samples in the current batch.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    /// Whether the current batch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Copies samples `indices` of `x`/`y` into the buffers (no allocation).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for an empty selection, more indices than the capacity, or
+    /// an index past the data; [`Error::ShapeMismatch`] if `x`'s rows, `y`'s kind or rows,
+    /// or the sample counts of `x` and `y` do not fit the buffers.
+    pub fn gather(
+        &mut self,
+        x: &DMatrixView<'_, T>,
+        y: &Targets<'_, T>,
+        indices: &[usize],
+    ) -> Result<()> {
+        if indices.is_empty() || indices.len() > self.capacity() {
+            return Err(Error::InvalidConfig(format!(
+                "a mini-batch needs 1..={} samples, found {}",
+                self.capacity(),
+                indices.len()
+            )));
+        }
+        if x.nrows() != self.x.nrows() {
+            return Err(Error::shape(
+                "mini-batch rows (inputs)",
+                self.x.nrows(),
+                x.nrows(),
+            ));
+        }
+        if y.len() != x.ncols() {
+            return Err(Error::shape("number of targets", x.ncols(), y.len()));
+        }
+        if let Some(&bad) = indices.iter().find(|&&i| i >= x.ncols()) {
+            return Err(Error::InvalidConfig(format!(
+                "sample index {bad} is past the data ({} samples)",
+                x.ncols()
+            )));
+        }
+        for (j, &i) in indices.iter().enumerate() {
+            self.x.column_mut(j).copy_from(&x.column(i));
+        }
+        match (y, &mut self.dense) {
+            (Targets::Labels(l), None) => {
+                for (dst, &i) in self.labels.iter_mut().zip(indices) {
+                    *dst = l[i];
+                }
+            }
+            (Targets::Dense(m), Some(d)) => {
+                if m.nrows() != d.nrows() {
+                    return Err(Error::shape("mini-batch target rows", d.nrows(), m.nrows()));
+                }
+                for (j, &i) in indices.iter().enumerate() {
+                    d.column_mut(j).copy_from(&m.column(i));
+                }
+            }
+            _ => {
+                return Err(Error::shape(
+                    "mini-batch target kind",
+                    if self.dense.is_some() {
+                        "dense"
+                    } else {
+                        "labels"
+                    },
+                    if matches!(y, Targets::Dense(_)) {
+                        "dense"
+                    } else {
+                        "labels"
+                    },
+                ));
+            }
+        }
+        self.len = indices.len();
+        Ok(())
+    }
+
+    /// The current batch's samples (`inputs × len`).
+    pub fn x(&self) -> DMatrixView<'_, T> {
+        self.x.columns(0, self.len)
+    }
+    /// The current batch's targets.
+    pub fn targets(&self) -> Targets<'_, T> {
+        match &self.dense {
+            None => Targets::Labels(&self.labels[..self.len]),
+            Some(d) => Targets::Dense(d.columns(0, self.len)),
+        }
+    }
+    /// The current batch's labels (`None` for dense targets).
+    pub fn labels(&self) -> Option<&[usize]> {
+        match self.dense {
+            None => Some(&self.labels[..self.len]),
+            Some(_) => None,
+        }
+    }
+}
