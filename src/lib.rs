@@ -40,10 +40,14 @@ pub mod activation;
 pub mod error;
 pub mod gradcheck;
 pub mod init;
+pub mod inspect;
 pub mod layout;
 mod linalg;
 pub mod loss;
+pub mod metrics;
 pub mod network;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod propagate;
 pub mod scalar;
 pub mod targets;
