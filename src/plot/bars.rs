@@ -5,6 +5,7 @@ use super::canvas::{Area, DrawResult, FONT, class_name, fmt_num, render, series_
 use crate::error::{Error, Result};
 use crate::inspect::{ActivationStats, ClassSelectivity, Histogram, UnitPreference};
 use crate::metrics::ConfusionMatrix;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -17,9 +18,81 @@ fn label_style(size: f64) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom))
 }
 
+/// A chart whose x axis holds `labels.len()` categories at `0, 1, ...` (f64 coordinates
+/// `−0.5 .. n − 0.5`), with the category names drawn under the axis (thinned out when they
+/// would overlap) and light mesh lines off.
+pub(crate) fn category_chart<'a, 'b>(
+    area: &'a Area<'b>,
+    caption: Option<&str>,
+    labels: &[String],
+    y: std::ops::Range<f64>,
+    y_desc: &str,
+    x_desc: &str,
+) -> std::result::Result<
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    Box<dyn std::error::Error>,
+> {
+    let n = labels.len().max(1);
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(12)
+        .x_label_area_size(if x_desc.is_empty() { 30 } else { 46 })
+        .y_label_area_size(56);
+    if let Some(c) = caption {
+        builder.caption(c, (FONT, 20));
+    }
+    let mut chart = builder.build_cartesian_2d(-0.5..n as f64 - 0.5, y.clone())?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(0)
+        .light_line_style(WHITE)
+        .y_label_formatter(&|v| super::canvas::fmt_axis(*v))
+        .y_desc(y_desc)
+        .draw()?;
+    // Chart coordinates are absolute pixels; text on `area` is relative to its corner.
+    let (bx, by) = area.get_base_pixel();
+    let (x0, y0) = chart.backend_coord(&(-0.5, y.start));
+    let (x1, _) = chart.backend_coord(&(n as f64 - 0.5, y.start));
+    let (x0, x1, y0) = (x0 - bx, x1 - bx, y0 - by);
+    let slot = ((x1 - x0) as f64 / n as f64).max(1.0);
+    let widest = labels
+        .iter()
+        .map(|l| super::canvas::text_width(l, 13.0))
+        .max()
+        .unwrap_or(1) as f64
+        + 6.0;
+    let step = (widest / slot).ceil().max(1.0) as usize;
+    for (i, l) in labels.iter().enumerate().step_by(step) {
+        let x = chart.backend_coord(&(i as f64, y.start)).0 - bx;
+        super::canvas::text(area, l, (x, y0 + 6), 13.0, (HPos::Center, VPos::Top), BLACK)?;
+    }
+    if !x_desc.is_empty() {
+        super::canvas::text(
+            area,
+            x_desc,
+            ((x0 + x1) / 2, y0 + 26),
+            14.0,
+            (HPos::Center, VPos::Top),
+            BLACK,
+        )?;
+    }
+    Ok(chart)
+}
+
 /// Width of a bar chart with `n` bars: at least `min`, about `per` pixels per bar.
 fn chart_width(n: usize, per: u32, min: u32) -> u32 {
     (120 + n as u32 * per).clamp(min, 4000)
+}
+
+/// A filled bar for category `i` from 0 to `v`, `half` wide on each side.
+fn bar(i: usize, v: f64, half: f64, color: RGBColor) -> Rectangle<(f64, f64)> {
+    let x = i as f64;
+    Rectangle::new([(x - half, 0.0), (x + half, v)], color.filled())
+}
+
+fn legend_box(color: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
 }
 
 /// The class-selectivity index of every unit as bars (x: unit, y: index in `[0, 1]`),
@@ -39,56 +112,33 @@ pub fn selectivity_bars<S: AsRef<str>>(
         return Err(Error::InvalidConfig("selectivity_bars: no units".into()));
     }
     let width = chart_width(n, 34, 640);
+    let caption = format!(
+        "Class selectivity per unit ({} of {n} class-selective)",
+        sel.class_selective_units().len()
+    );
+    let labels: Vec<String> = sel.units.iter().map(|u| u.unit.to_string()).collect();
     render(path.as_ref(), (width, 440), |root: &Area<'_>| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!(
-                    "Class selectivity per unit ({} of {n} class-selective)",
-                    sel.class_selective_units().len()
-                ),
-                (FONT, 20),
-            )
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..1.1)?;
-        let fmt = |v: &SegmentValue<usize>| match v {
-            SegmentValue::CenterOf(i) => sel
-                .units
-                .get(*i)
-                .map(|u| u.unit.to_string())
-                .unwrap_or_default(),
-            _ => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n.min(40))
-            .x_label_formatter(&fmt)
-            .x_desc("unit")
-            .y_desc("selectivity index")
-            .draw()?;
+        let mut chart = category_chart(
+            root,
+            Some(&caption),
+            &labels,
+            0.0..1.1,
+            "selectivity index",
+            "unit",
+        )?;
         chart.draw_series(sel.units.iter().enumerate().map(|(i, u)| {
             let color = match u.preference {
                 UnitPreference::ClassSelective { .. } => SELECTIVE,
                 UnitPreference::FeatureSelective => FEATURE,
                 UnitPreference::Unresponsive => SILENT,
             };
-            let mut r = Rectangle::new(
-                [
-                    (SegmentValue::Exact(i), 0.0),
-                    (SegmentValue::Exact(i + 1), u.index),
-                ],
-                color.filled(),
-            );
-            r.set_margin(0, 0, 3, 3);
-            r
+            bar(i, u.index, 0.4, color)
         }))?;
         chart.draw_series(sel.units.iter().enumerate().filter_map(
             |(i, u)| match u.preference {
                 UnitPreference::ClassSelective { class } => Some(Text::new(
                     class_name(class_names, class),
-                    (SegmentValue::CenterOf(i), u.index + 0.01),
+                    (i as f64, u.index + 0.01),
                     label_style(12.0),
                 )),
                 _ => None,
@@ -96,10 +146,7 @@ pub fn selectivity_bars<S: AsRef<str>>(
         ))?;
         chart
             .draw_series(DashedLineSeries::new(
-                [
-                    (SegmentValue::Exact(0), sel.threshold),
-                    (SegmentValue::Exact(n), sel.threshold),
-                ],
+                [(-0.5, sel.threshold), (n as f64 - 0.5, sel.threshold)],
                 6,
                 4,
                 BLACK.stroke_width(1),
@@ -112,11 +159,9 @@ pub fn selectivity_bars<S: AsRef<str>>(
             ("unresponsive", SILENT),
         ] {
             chart
-                .draw_series(std::iter::empty::<Rectangle<(SegmentValue<usize>, f64)>>())?
+                .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
                 .label(name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
-                });
+                .legend(legend_box(color));
         }
         chart
             .configure_series_labels()
@@ -146,64 +191,53 @@ pub fn per_class_accuracy(path: impl AsRef<Path>, cm: &ConfusionMatrix) -> Resul
         .max(44);
     let width = chart_width(n, per, 560);
     render(path.as_ref(), (width, 420), |root: &Area<'_>| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Accuracy per class (recall)", (FONT, 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..1.1)?;
-        let fmt = |v: &SegmentValue<usize>| match v {
-            SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n)
-            .x_label_formatter(&fmt)
-            .x_desc("class")
-            .y_desc("accuracy")
-            .draw()?;
-        chart.draw_series(acc.iter().enumerate().map(|(i, &a)| {
-            let mut r = Rectangle::new(
-                [
-                    (SegmentValue::Exact(i), 0.0),
-                    (SegmentValue::Exact(i + 1), a),
-                ],
-                series_color(0).filled(),
-            );
-            r.set_margin(0, 0, 4, 4);
-            r
-        }))?;
-        chart.draw_series(acc.iter().enumerate().map(|(i, &a)| {
-            Text::new(
-                format!("{:.1}", 100.0 * a),
-                (SegmentValue::CenterOf(i), a + 0.01),
-                label_style(12.0),
-            )
-        }))?;
+        let mut chart = category_chart(
+            root,
+            Some("Accuracy per class (recall)"),
+            &names,
+            0.0..1.1,
+            "accuracy",
+            "class",
+        )?;
         let overall = cm.accuracy();
+        let red = RGBColor(214, 39, 40);
         chart
             .draw_series(DashedLineSeries::new(
-                [
-                    (SegmentValue::Exact(0), overall),
-                    (SegmentValue::Exact(n), overall),
-                ],
+                [(-0.5, overall), (n as f64 - 0.5, overall)],
                 6,
                 4,
-                RGBColor(214, 39, 40).stroke_width(2),
+                red.stroke_width(2),
             ))?
-            .label(format!("overall {:.2}%", 100.0 * overall))
-            .legend(|(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + 16, y)],
-                    RGBColor(214, 39, 40).stroke_width(2),
+            .label(format!("overall {:.2}% (values in %)", 100.0 * overall))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], red.stroke_width(2)));
+        // Bars after the line, so the line shows only between them.
+        chart.draw_series(
+            acc.iter()
+                .enumerate()
+                .map(|(i, &a)| bar(i, a, 0.4, series_color(0))),
+        )?;
+        let inside = TextStyle::from((FONT, 12).into_font())
+            .color(&WHITE)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        chart.draw_series(acc.iter().enumerate().map(|(i, &a)| {
+            if a > 0.08 {
+                Text::new(
+                    format!("{:.1}", 100.0 * a),
+                    (i as f64, a - 0.01),
+                    inside.clone(),
                 )
-            });
+            } else {
+                Text::new(
+                    format!("{:.1}", 100.0 * a),
+                    (i as f64, a + 0.01),
+                    label_style(12.0),
+                )
+            }
+        }))?;
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
+            .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
             .label_font((FONT, 13))
             .draw()?;
@@ -251,9 +285,10 @@ pub fn weight_histograms(path: impl AsRef<Path>, hists: &[Histogram]) -> Result<
             chart
                 .configure_mesh()
                 .disable_x_mesh()
+                .light_line_style(WHITE)
                 .x_labels(8)
                 .y_labels(5)
-                .x_label_formatter(&|v| fmt_num(*v))
+                .x_label_formatter(&|v| super::canvas::fmt_axis(*v))
                 .y_label_formatter(&|v| format!("{v:.0}"))
                 .y_desc("count")
                 .draw()?;
@@ -286,80 +321,58 @@ pub fn activation_stats(path: impl AsRef<Path>, stats: &[ActivationStats]) -> Re
         .map(|s| finite(s.max))
         .fold(0.0f64, f64::max)
         .max(1e-9)
-        * 1.15;
+        * 1.3;
     let bottom = stats
         .iter()
         .map(|s| finite(s.mean).min(0.0))
         .fold(0.0f64, f64::min)
         * 1.15;
-    let width = chart_width(n, 160, 560);
+    let labels: Vec<String> = stats
+        .iter()
+        .map(|s| {
+            format!(
+                "layer {} ({} units, {:.0}% dead)",
+                s.layer,
+                s.units,
+                100.0 * s.dead_fraction
+            )
+        })
+        .collect();
+    let width = chart_width(n, 220, 560);
     render(path.as_ref(), (width, 420), |root: &Area<'_>| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Activation per layer", (FONT, 20))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(56)
-            .build_cartesian_2d((0..n).into_segmented(), bottom..top)?;
-        let labels: Vec<String> = stats
-            .iter()
-            .map(|s| {
-                format!(
-                    "layer {} ({} units, {:.0}% dead)",
-                    s.layer,
-                    s.units,
-                    100.0 * s.dead_fraction
-                )
-            })
-            .collect();
-        let fmt = |v: &SegmentValue<usize>| match v {
-            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n)
-            .x_label_formatter(&fmt)
-            .y_label_formatter(&|v| fmt_num(*v))
-            .y_desc("activation")
-            .draw()?;
-        let seg = chart.plotting_area().dim_in_pixel().0 / n as u32;
-        for (k, (name, get)) in [
-            (
-                "mean",
-                (|s: &ActivationStats| s.mean) as fn(&ActivationStats) -> f64,
-            ),
-            ("max", |s| s.max),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        let mut chart = category_chart(
+            root,
+            Some("Activation per layer"),
+            &labels,
+            bottom..top,
+            "activation",
+            "",
+        )?;
+        let getters: [(&str, fn(&ActivationStats) -> f64, f64); 2] =
+            [("mean", |s| s.mean, -0.2), ("max", |s| s.max, 0.2)];
+        for (k, (name, get, offset)) in getters.into_iter().enumerate() {
             let color = series_color(k);
             chart
                 .draw_series(stats.iter().enumerate().map(|(i, s)| {
-                    let mut r = Rectangle::new(
-                        [
-                            (SegmentValue::Exact(i), 0.0),
-                            (SegmentValue::Exact(i + 1), finite(get(s))),
-                        ],
+                    let x = i as f64 + offset;
+                    Rectangle::new(
+                        [(x - 0.17, 0.0), (x + 0.17, finite(get(s)))],
                         color.filled(),
-                    );
-                    let (l, rgt) = if k == 0 {
-                        (seg / 8, seg / 2)
-                    } else {
-                        (seg / 2, seg / 8)
-                    };
-                    r.set_margin(0, 0, l, rgt);
-                    r
+                    )
                 }))?
                 .label(name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
-                });
+                .legend(legend_box(color));
+            chart.draw_series(stats.iter().enumerate().map(|(i, s)| {
+                Text::new(
+                    fmt_num(get(s)),
+                    (i as f64 + offset, finite(get(s)) + 0.01 * (top - bottom)),
+                    label_style(12.0),
+                )
+            }))?;
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font((FONT, 13))

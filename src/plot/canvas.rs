@@ -105,7 +105,7 @@ pub(crate) fn title(area: &Area<'_>, s: &str) -> DrawResult {
 
 /// Approximate width in pixels of `s` at font `size` (for layout).
 pub(crate) fn text_width(s: &str, size: f64) -> u32 {
-    (s.chars().count() as f64 * size * 0.6).ceil() as u32
+    (s.chars().count() as f64 * size * 0.5).ceil() as u32
 }
 
 /// Name of class `c`: `names[c]` if given, else the number.
@@ -127,6 +127,16 @@ pub(crate) fn fmt_num(v: f64) -> String {
     } else {
         let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
         format!("{v:.digits$}")
+    }
+}
+
+/// An axis tick label: [`fmt_num`] without trailing zeros (`0.800` → `0.8`).
+pub(crate) fn fmt_axis(v: f64) -> String {
+    let s = fmt_num(v);
+    if s.contains('.') && !s.contains('e') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
     }
 }
 
@@ -154,5 +164,8 @@ mod tests {
         assert_eq!(fmt_num(12.345), "12.3");
         assert_eq!(fmt_num(-1.5), "-1.50");
         assert_eq!(fmt_num(123456.0), "1.23e5");
+        assert_eq!(fmt_axis(0.8), "0.8");
+        assert_eq!(fmt_axis(1.0), "1");
+        assert_eq!(fmt_axis(20.0), "20");
     }
 }

@@ -60,10 +60,11 @@ fn panel(
         .build_cartesian_2d(1.0..epochs as f64, lo..hi)?;
     chart
         .configure_mesh()
+        .light_line_style(WHITE)
         .x_desc("epoch")
         .y_desc(y_desc)
         .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| fmt_num(*v))
+        .y_label_formatter(&|v| super::canvas::fmt_axis(*v))
         .draw()?;
     for (k, s) in series.iter().enumerate() {
         let color = series_color(k);
@@ -90,7 +91,12 @@ fn panel(
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(if unit_range {
+            // accuracies rise: keep the legend out of their way
+            SeriesLabelPosition::LowerRight
+        } else {
+            SeriesLabelPosition::UpperRight
+        })
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font((FONT, 13))
@@ -195,6 +201,7 @@ pub fn confidence(
             .build_cartesian_2d(0.0..n.max(2) as f64 - 0.5, 0.0..1.02)?;
         chart
             .configure_mesh()
+            .light_line_style(WHITE)
             .x_desc("sample")
             .y_desc("max probability")
             .x_label_formatter(&|v| format!("{v:.0}"))

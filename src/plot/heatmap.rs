@@ -27,7 +27,7 @@ struct Heatmap<'a> {
 
 const MARGIN: u32 = 12;
 const TITLE_H: u32 = 40;
-const BAR_W: u32 = 90;
+const BAR_W: u32 = 140;
 
 fn draw_heatmap(path: &Path, h: &Heatmap<'_>) -> Result<()> {
     if h.rows == 0 || h.cols == 0 {
@@ -39,7 +39,7 @@ fn draw_heatmap(path: &Path, h: &Heatmap<'_>) -> Result<()> {
         .map(|s| text_width(s, 13.0) + 8)
         .max()
         .unwrap_or(0);
-    let cell_w = label_w.max(if h.cell_text.is_some() { 44 } else { 24 });
+    let cell_w = label_w.max(if h.cell_text.is_some() { 44 } else { 36 });
     let cell_h: u32 = if h.cell_text.is_some() { 30 } else { 22 };
     let left = MARGIN
         + h.row_labels

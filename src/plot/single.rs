@@ -166,45 +166,21 @@ pub fn single_input(
         let (_, right) = root.split_horizontally(x - 10);
         let right = right.margin(PANEL_TOP as u32 - 24, 10, 0, 10);
         let k = view.outputs.len().max(1);
-        let mut chart = ChartBuilder::on(&right)
-            .x_label_area_size(36)
-            .y_label_area_size(48)
-            .build_cartesian_2d((0..k).into_segmented(), 0.0..1.08)?;
-        let fmt = |v: &SegmentValue<usize>| match v {
-            SegmentValue::CenterOf(i) => class_name(names, *i),
-            _ => String::new(),
-        };
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(k)
-            .x_label_formatter(&fmt)
-            .y_desc("output")
-            .draw()?;
+        let labels: Vec<String> = (0..k).map(|i| class_name(names, i)).collect();
+        let mut chart =
+            super::bars::category_chart(&right, None, &labels, 0.0..1.1, "output", "class")?;
         let win = RGBColor(255, 127, 14);
         let other = RGBColor(160, 160, 160);
         chart.draw_series(view.outputs.iter().enumerate().map(|(i, &v)| {
             let c = if i == view.predicted { win } else { other };
-            let mut r = Rectangle::new(
-                [
-                    (SegmentValue::Exact(i), 0.0),
-                    (SegmentValue::Exact(i + 1), v),
-                ],
-                c.filled(),
-            );
-            r.set_margin(0, 0, 3, 3);
-            r
+            Rectangle::new([(i as f64 - 0.4, 0.0), (i as f64 + 0.4, v)], c.filled())
         }))?;
         if let Some(l) = opts.label.filter(|&l| l < k) {
-            let mut r = Rectangle::new(
-                [
-                    (SegmentValue::Exact(l), 0.0),
-                    (SegmentValue::Exact(l + 1), 1.0),
-                ],
+            let top = view.outputs.get(l).copied().unwrap_or(0.0).max(0.0) + 0.08;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(l as f64 - 0.46, 0.0), (l as f64 + 0.46, top)],
                 RGBColor(44, 160, 44).stroke_width(2),
-            );
-            r.set_margin(0, 0, 1, 1);
-            chart.draw_series(std::iter::once(r))?;
+            )))?;
         }
         let style =
             TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
@@ -216,7 +192,7 @@ pub fn single_input(
                 .map(|(i, &v)| {
                     Text::new(
                         format!("{:.0}%", 100.0 * v),
-                        (SegmentValue::CenterOf(i), v + 0.01),
+                        (i as f64, v + 0.01),
                         style.clone(),
                     )
                 }),
