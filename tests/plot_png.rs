@@ -72,7 +72,7 @@ fn image_grid_tiles_carry_their_normalised_values() {
     assert_eq!(rgb(&px, w, (25, 15)), (255, 255, 255)); // 0: white
     assert_eq!(rgb(&px, w, (25, 25)), (33, 102, 172)); // +1: full blue
     // +0.5: halfway from white to blue
-    let half = |c: u8| ((255.0 + (c as f64 - 255.0) * 0.5) as f64).round() as u8;
+    let half = |c: u8| (255.0 + (c as f64 - 255.0) * 0.5).round() as u8;
     assert_eq!(rgb(&px, w, (15, 25)), (half(33), half(102), half(172)));
 
     // Grey, global scaling across two tiles: the smaller tile's max is not white.

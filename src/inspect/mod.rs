@@ -4,8 +4,8 @@
 //! and where classes matter the labels (`&[usize]`, one per column) and the number of classes.
 //! Layers are numbered like θ's weight layers: `layer = 0` is the first hidden layer (its
 //! units see the input through `W_0`), `layer = num_layers() − 1` the output layer. Results
-//! are `f64` whatever the network's scalar; the [`plot`](crate::plot) module (feature `plot`)
-//! draws them.
+//! are `f64` whatever the network's scalar; the `plot` module (cargo feature `plot`, on by
+//! default) draws them.
 //!
 //! | question | function |
 //! |---|---|

@@ -85,6 +85,9 @@ fn chart_width(n: usize, per: u32, min: u32) -> u32 {
     (120 + n as u32 * per).clamp(min, 4000)
 }
 
+/// Reads one statistic of a layer.
+type StatFn = fn(&ActivationStats) -> f64;
+
 /// A filled bar for category `i` from 0 to `v`, `half` wide on each side.
 fn bar(i: usize, v: f64, half: f64, color: RGBColor) -> Rectangle<(f64, f64)> {
     let x = i as f64;
@@ -348,7 +351,7 @@ pub fn activation_stats(path: impl AsRef<Path>, stats: &[ActivationStats]) -> Re
             "activation",
             "",
         )?;
-        let getters: [(&str, fn(&ActivationStats) -> f64, f64); 2] =
+        let getters: [(&str, StatFn, f64); 2] =
             [("mean", |s| s.mean, -0.2), ("max", |s| s.max, 0.2)];
         for (k, (name, get, offset)) in getters.into_iter().enumerate() {
             let color = series_color(k);

@@ -262,7 +262,7 @@ pub fn image_grid(path: impl AsRef<Path>, images: &[Image], opts: &GridOptions) 
             };
             let x = (g.origin.0 + g.cols as u32 * g.cell.0 + 12) as i32;
             let avail = g.size.1.saturating_sub(g.origin.1 + MARGIN) as i32;
-            let h = avail.min(300).max(100);
+            let h = avail.clamp(100, 300);
             let mut labels = scale_labels(opts.color_map, range);
             if opts.scaling == Scaling::PerTile {
                 labels[1] = if opts.color_map == ColorMap::Diverging {
