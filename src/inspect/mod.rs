@@ -1,0 +1,129 @@
+//! What a trained network has learned, as plain numbers (no plotting dependency).
+//!
+//! Every function takes a `&Network<L>`, a batch `x` (`inputs × m`, **samples are columns**),
+//! and where classes matter the labels (`&[usize]`, one per column) and the number of classes.
+//! Layers are numbered like θ's weight layers: `layer = 0` is the first hidden layer (its
+//! units see the input through `W_0`), `layer = num_layers() − 1` the output layer. Results
+//! are `f64` whatever the network's scalar; the `plot` module (cargo feature `plot`, on by
+//! default) draws them.
+//!
+//! | question | function |
+//! |---|---|
+//! | what does hidden unit j look for? | [`hidden_unit_images`] (first-layer weights, bias dropped, as images), [`maximizing_input`] (the input of norm ≤ 1 that excites a unit most) |
+//! | which samples excite it most? | [`top_k_inputs`] |
+//! | which classes does it prefer? | [`class_selectivity`] (class means, selectivity index, class- vs feature-selective) |
+//! | what happens to one sample? | [`single_input`] |
+//! | where does the network err? | [`crate::metrics::ConfusionMatrix`], [`misclassified`], [`predictions`] (confidence) |
+//! | is it healthy? | [`weight_histograms`], [`activation_stats`] |
+//!
+//! ```
+//! use deepmultinet::prelude::*;
+//! use deepmultinet::inspect::{self, ImageShape};
+//! use rand::SeedableRng;
+//!
+//! let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+//! let net = Network::builder(16)
+//!     .hidden(4, Sigmoid)
+//!     .output(3, SoftmaxCrossEntropy::<f64>::new())
+//!     .build(&mut rng)?;
+//! // 4 hidden units as 4×4 images (row-major pixels, like MNIST).
+//! let images = inspect::hidden_unit_images(&net, ImageShape::row_major(4, 4))?;
+//! assert_eq!(images.len(), 4);
+//! // Pixel (row 1, column 2) of unit 3 is input 1·4 + 2 = 6 of W_0's row 3.
+//! assert_eq!(images[3].get(1, 2), Some(net.weights(0)?[(3, 6)]));
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
+
+mod health;
+mod image;
+mod max_input;
+mod misclassified;
+mod selectivity;
+mod single_input;
+mod top_k;
+
+pub use health::{
+    ActivationStats, Histogram, Prediction, activation_stats, histogram, predictions,
+    weight_histograms,
+};
+pub use image::{
+    ColorMap, Image, ImageShape, PixelOrder, Scaling, hidden_unit_images, normalise, sample_images,
+};
+pub use max_input::{
+    AscentOptions, MaxInput, UnitResponse, maximizing_input, maximizing_inputs, unit_response,
+};
+pub use misclassified::{Misclassified, misclassified};
+pub use selectivity::{
+    CLASS_SELECTIVE_THRESHOLD, ClassSelectivity, UnitPreference, UnitSelectivity,
+    class_selectivity, selectivity_from_activations, selectivity_index,
+};
+pub use single_input::{SingleInput, single_input};
+pub use top_k::{DEFAULT_TOP_K, TopInput, UnitTopInputs, top_k_from_activations, top_k_inputs};
+
+use crate::error::{Error, Result};
+use crate::loss::OutputLoss;
+use crate::network::Network;
+use nalgebra::DMatrixView;
+
+/// Checks that `x` fits the network's inputs and has at least one sample.
+pub(crate) fn check_x<L: OutputLoss>(
+    net: &Network<L>,
+    x: &DMatrixView<'_, L::Scalar>,
+    context: &'static str,
+) -> Result<usize> {
+    if x.nrows() != net.inputs() {
+        return Err(Error::shape(
+            format!("{context}: batch rows (network inputs)"),
+            net.inputs(),
+            x.nrows(),
+        ));
+    }
+    if x.ncols() == 0 {
+        return Err(Error::EmptyBatch { context });
+    }
+    Ok(x.ncols())
+}
+
+/// Checks one label per sample, each below `classes`.
+pub(crate) fn check_labels(labels: &[usize], samples: usize, classes: usize) -> Result<()> {
+    if labels.len() != samples {
+        return Err(Error::shape(
+            "number of labels (batch columns)",
+            samples,
+            labels.len(),
+        ));
+    }
+    if let Some((index, &label)) = labels.iter().enumerate().find(|(_, l)| **l >= classes) {
+        return Err(Error::LabelOutOfRange {
+            label,
+            index,
+            classes,
+        });
+    }
+    Ok(())
+}
+
+/// Checks that `layer` is a weight-layer index of `net`.
+pub(crate) fn check_layer<L: OutputLoss>(net: &Network<L>, layer: usize) -> Result<()> {
+    if layer >= net.num_layers() {
+        return Err(Error::InvalidConfig(format!(
+            "layer index {layer} out of range: the network has {} weight layers (0..{})",
+            net.num_layers(),
+            net.num_layers()
+        )));
+    }
+    Ok(())
+}
+
+/// The activations `A_{layer+1}` (`units × m`) of `x` as an owned matrix.
+pub(crate) fn layer_output<L: OutputLoss>(
+    net: &Network<L>,
+    layer: usize,
+    x: DMatrixView<'_, L::Scalar>,
+) -> Result<nalgebra::DMatrix<L::Scalar>> {
+    check_layer(net, layer)?;
+    let mut all = net.layer_activations(x)?;
+    all.truncate(layer + 1);
+    all.pop()
+        .ok_or_else(|| Error::InvalidConfig("network has no layers".into()))
+}

@@ -1,0 +1,38 @@
+//! PNG pictures of what a network learned (feature `plot`, on by default).
+//!
+//! Every function draws one picture from numbers computed by [`crate::inspect`] or
+//! [`crate::metrics`] (or plain slices) and writes it to the given path as an 8-bit RGB PNG,
+//! returning `Result<()>`: [`Error::Io`](crate::Error::Io) if the file cannot be written,
+//! [`Error::Plot`](crate::Error::Plot) if drawing fails, and shape/config errors for
+//! inconsistent inputs.
+//!
+//! **How it is drawn.** [plotters](https://docs.rs/plotters) renders into an in-memory RGB
+//! buffer (its bitmap backend), and the [`png`](https://docs.rs/png) crate encodes the file.
+//! Text uses plotters' `ab_glyph` renderer with DejaVu Sans compiled in from the `dejavu`
+//! crate, so no system font, fontconfig or other `-dev` package is needed: it builds on a
+//! fresh machine with only cargo. Build with `--no-default-features` to leave all of this out.
+//!
+//! | picture | function | data from |
+//! |---|---|---|
+//! | grid of samples (`displayData`), hidden units, maximising inputs, misclassified samples | [`image_grid`] | [`inspect::sample_images`](crate::inspect::sample_images), [`inspect::hidden_unit_images`](crate::inspect::hidden_unit_images), [`inspect::MaxInput::image`](crate::inspect::MaxInput::image) |
+//! | top-k inputs per unit (rows units, columns ranks) | [`top_inputs`] | [`inspect::top_k_inputs`](crate::inspect::top_k_inputs) |
+//! | selectivity per unit; units × classes means | [`selectivity_bars`], [`selectivity_heatmap`] | [`inspect::class_selectivity`](crate::inspect::class_selectivity) |
+//! | one input: image, hidden activations, output probabilities | [`single_input`] | [`inspect::single_input`](crate::inspect::single_input) |
+//! | confusion matrix; per-class accuracy | [`confusion_matrix`], [`per_class_accuracy`] | [`metrics::ConfusionMatrix`](crate::metrics::ConfusionMatrix) |
+//! | weight histograms per layer; activation statistics | [`weight_histograms`], [`activation_stats`] | [`inspect::weight_histograms`](crate::inspect::weight_histograms), [`inspect::activation_stats`](crate::inspect::activation_stats) |
+//! | training curves (cost, accuracies per epoch) | [`training_curves`] | any `&[f64]` series |
+//! | prediction confidence over a sequence | [`confidence`] | [`inspect::predictions`](crate::inspect::predictions) |
+
+mod bars;
+mod canvas;
+mod color;
+mod curves;
+mod grid;
+mod heatmap;
+mod single;
+
+pub use bars::{activation_stats, per_class_accuracy, selectivity_bars, weight_histograms};
+pub use curves::{Series, confidence, training_curves};
+pub use grid::{GridOptions, image_grid, top_inputs};
+pub use heatmap::{confusion_matrix, selectivity_heatmap};
+pub use single::{SingleInputOptions, single_input};
