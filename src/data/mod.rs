@@ -140,7 +140,8 @@ impl<T: Scalar> Dataset<T> {
         })
     }
 
-    /// A dataset from bytes (pixels 0..255), scaled to `[0, 1]` by dividing by 255.
+    /// A dataset from bytes (pixels 0..255), scaled to `[0, 1]` by dividing by 255
+    /// (`p / 255` computed in `f64`, then converted to `T`).
     /// `pixels` holds the samples one after another, `features` bytes each.
     ///
     /// # Errors
@@ -168,11 +169,9 @@ impl<T: Scalar> Dataset<T> {
                 pixels.len(),
             ));
         }
-        let scale = T::one() / T::of(255.0);
-        let data: Vec<T> = pixels
-            .iter()
-            .map(|&p| T::of(f64::from(p)) * scale)
-            .collect();
+        // p / 255 correctly rounded in f64, then converted: a 256-entry table.
+        let table: Vec<T> = (0..=255u8).map(|p| T::of(f64::from(p) / 255.0)).collect();
+        let data: Vec<T> = pixels.iter().map(|&p| table[usize::from(p)]).collect();
         let m = labels.len();
         Self::new(DMatrix::from_vec(features, m, data), labels, num_classes)
     }
