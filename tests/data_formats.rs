@@ -284,9 +284,12 @@ fn mat_absurd_dimensions_are_rejected_without_allocating() {
         values: vec![1.0; 6],
     };
     for compressed in [false, true] {
-        let e = MatFile::parse(&mat(&[v.clone()], compressed, false), p("huge.mat"))
-            .unwrap_err()
-            .to_string();
+        let e = MatFile::parse(
+            &mat(std::slice::from_ref(&v), compressed, false),
+            p("huge.mat"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("values for dimensions"), "{e}");
     }
     let neg = Var {

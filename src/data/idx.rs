@@ -167,7 +167,7 @@ pub fn dataset_from_arrays<T: Scalar>(
             format!("label {l} for sample {i}"),
         ));
     }
-    let features = if n == 0 { 0 } else { images.data.len() / n };
+    let features = images.data.len().checked_div(n).unwrap_or(0);
     let labels_vec = labels.data.iter().map(|&l| usize::from(l)).collect();
     let ds = Dataset::from_u8(features, &images.data, labels_vec, num_classes)?;
     match shape {

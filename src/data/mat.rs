@@ -546,6 +546,7 @@ fn matrix(el: &Element<'_>, start: u64, outer: &Cursor<'_>) -> Result<MatVariabl
 
 /// Decodes numeric data of MAT type `ty` into `f64`, or `None` if `ty` is not numeric or the
 /// byte count is not a whole number of values.
+#[allow(clippy::modulo_one)] // the macro's `% 1` for byte types
 fn decode(ty: u32, data: &[u8], big: bool) -> Option<Vec<f64>> {
     macro_rules! conv {
         ($t:ty, $n:literal) => {{
