@@ -442,3 +442,34 @@ proptest! {
         let _ = csv::parse::<f64>(&bytes, p("a"), &CsvOptions::default());
     }
 }
+
+/// Files written by SciPy 1.17 (`scipy.io.savemat`), committed as fuzzing seeds:
+/// `X = arange(12).reshape(3, 4) / 11`, `y = [1; 10; 3]` (compressed and plain), and
+/// `Theta1 = arange(9).reshape(3, 3)`, `Theta2 = arange(8).reshape(2, 4)`, an int16
+/// `i = [1, -2]`, a single `s = 0.5`, a char `name = 'ab'` and an empty cell `c`.
+#[test]
+fn mat_reads_files_written_by_scipy() {
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/mat");
+    for f in ["xy_compressed.mat", "xy_plain.mat"] {
+        let m = MatFile::read(seeds.join(f)).unwrap();
+        let x = m.matrix::<f64>("X").unwrap();
+        assert_eq!(x.shape(), (3, 4), "{f}");
+        assert_eq!(x[(1, 2)], 6.0 / 11.0, "{f}"); // row-major arange: X[1][2] = 6/11
+        let ds = mat::dataset_from_mat::<f64>(&m, "X", "y").unwrap();
+        assert_eq!(ds.labels(), &[0, 9, 2], "{f}");
+        assert_eq!(ds.image_shape().unwrap().rows, 2);
+    }
+    let m = MatFile::read(seeds.join("thetas.mat")).unwrap();
+    let t2 = m.matrix::<f64>("Theta2").unwrap();
+    assert_eq!(t2.shape(), (2, 4));
+    assert_eq!(t2[(1, 0)], 4.0);
+    assert_eq!(m.matrix::<f64>("i").unwrap().as_slice(), &[1.0, -2.0]);
+    assert_eq!(m.get("i").unwrap().class, MatClass::Int16);
+    assert_eq!(m.matrix::<f32>("s").unwrap()[(0, 0)], 0.5);
+    assert_eq!(m.get("name").unwrap().class, MatClass::Char);
+    assert_eq!(m.get("c").unwrap().class, MatClass::Cell);
+    let (sizes, theta) = deepmultinet::io::thetas_from_mat::<f64>(&m).unwrap();
+    assert_eq!(sizes, vec![2, 3, 2]);
+    // Theta1(:) column-major of [[0,1,2],[3,4,5],[6,7,8]] starts 0, 3, 6, 1.
+    assert_eq!(&theta[..4], &[0.0, 3.0, 6.0, 1.0]);
+}

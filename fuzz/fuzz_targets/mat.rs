@@ -1,0 +1,20 @@
+//! MAT-file parsing, reading every variable as a matrix, the course's X/y layout and the
+//! Theta1, Theta2, ... import.
+#![no_main]
+
+use deepmultinet::data::mat::{self, MatFile};
+use deepmultinet::io;
+use libfuzzer_sys::fuzz_target;
+use std::path::Path;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(m) = MatFile::parse(data, Path::new("fuzz.mat")) {
+        for v in m.variables() {
+            if let Ok(x) = m.matrix::<f64>(&v.name) {
+                assert_eq!(x.len(), v.dims.iter().product::<usize>());
+            }
+        }
+        let _ = mat::dataset_from_mat::<f32>(&m, "X", "y");
+        let _ = io::thetas_from_mat::<f64>(&m);
+    }
+});
