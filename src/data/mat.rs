@@ -24,6 +24,10 @@
 //! stream is inflated with a hard cap, so corrupt input gives [`Error::Format`] (file, byte
 //! offset, what was expected, what was found) — never a panic or a huge allocation.
 //!
+//! Why not the `matfile` crate: version 0.5 reads both course files, but it prints parse
+//! errors to stdout/stderr from library code, inflates `miCOMPRESSED` without a size bound,
+//! and its errors carry no offset; this reader is small and gives located errors.
+//!
 //! ```no_run
 //! use deepmultinet::data::mat::MatFile;
 //! let mat = MatFile::read("../shared/data/coursera-ex3/ex3weights.mat")?;
