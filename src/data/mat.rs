@@ -249,7 +249,7 @@ impl MatFile {
     pub fn variables(&self) -> &[MatVariable] {
         &self.variables
     }
-    /// The variable `name`, if present.
+    /// The variable `name` (the first of that name, should a file repeat one), if present.
     pub fn get(&self, name: &str) -> Option<&MatVariable> {
         self.variables.iter().find(|v| v.name == name)
     }
@@ -266,7 +266,8 @@ impl MatFile {
         format!("variables {}", names.join(", "))
     }
 
-    /// The real numeric 2-D variable `name` as a `rows × cols` matrix.
+    /// The real numeric 2-D variable `name` (the first of that name) as a `rows × cols`
+    /// matrix.
     ///
     /// # Errors
     /// [`Error::Format`] if `name` is missing, not numeric, complex, or not 2-dimensional.
