@@ -38,10 +38,12 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+pub mod data;
 pub mod error;
 pub mod gradcheck;
 pub mod init;
 pub mod inspect;
+pub mod io;
 pub mod layout;
 mod linalg;
 pub mod loss;
@@ -79,6 +81,7 @@ pub mod prelude {
     pub use crate::activation::{
         Activation, Elementwise, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
     };
+    pub use crate::data::Dataset;
     pub use crate::error::{Error, Result};
     pub use crate::gradcheck::GradientCheck;
     pub use crate::init::Init;

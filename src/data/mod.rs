@@ -1,0 +1,401 @@
+//! Datasets: a `features × samples` matrix (one sample per **column**) with class labels, and
+//! the readers that fill one from the formats our users arrive with.
+//!
+//! | reader | format |
+//! |---|---|
+//! | [`idx`] | MNIST / Fashion-MNIST IDX files, gzip or raw (detected from the bytes) |
+//! | [`mat`] | MATLAB 5.0 MAT-files (the course's `ex3weights.mat`, `ex4data1.mat` layout) |
+//! | [`csv`] | rows of features then a label, optional header, gzip or raw |
+//!
+//! Samples are columns, so a mini-batch is a column range of the column-major matrix:
+//! [`Dataset::batch`] returns a zero-copy view together with the matching labels.
+//!
+//! ```
+//! use deepmultinet::data::Dataset;
+//! use rand::SeedableRng;
+//!
+//! // Six 2-pixel "images" as bytes (sample-major), labels 0..3.
+//! let pixels = [0u8, 255, 51, 102, 255, 0, 0, 0, 255, 255, 10, 20];
+//! let mut ds = Dataset::<f32>::from_u8(2, &pixels, vec![0, 1, 2, 0, 1, 2], 3)?;
+//! assert_eq!(ds.len(), 6);
+//! assert_eq!(ds.features()[(1, 0)], 1.0); // 255 → 1.0
+//! assert_eq!(ds.features()[(0, 1)], 0.2); // 51 → 0.2
+//!
+//! let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+//! ds.shuffle(&mut rng);
+//! let (train, valid) = ds.split(0.5)?;
+//! assert_eq!((train.len(), valid.len()), (3, 3));
+//! let (x, y) = train.batch(0..2)?;
+//! assert_eq!((x.nrows(), x.ncols(), y.len()), (2, 2, 2));
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
+
+pub mod csv;
+pub mod idx;
+pub mod mat;
+pub mod paths;
+pub(crate) mod source;
+
+use crate::error::{Error, Result};
+use crate::scalar::Scalar;
+use nalgebra::{DMatrix, DMatrixView};
+use rand::{Rng, RngExt};
+use std::ops::Range;
+
+/// The ten Fashion-MNIST classes, in label order 0..9.
+pub const FASHION_MNIST_CLASSES: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
+
+/// The ten MNIST classes, in label order 0..9 (the digits themselves).
+pub const MNIST_CLASSES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/// How a sample's pixels are ordered in its feature column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PixelOrder {
+    /// Row after row: pixel `(r, c)` is feature `r·cols + c` (IDX, the MNIST CSV).
+    RowMajor,
+    /// Column after column: pixel `(r, c)` is feature `c·rows + r` (MATLAB's `img(:)`, the
+    /// course's `X`).
+    ColumnMajor,
+}
+
+/// The picture shape of each sample, for datasets of images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageShape {
+    /// Pixel rows.
+    pub rows: usize,
+    /// Pixel columns.
+    pub cols: usize,
+    /// How the pixels are unrolled into the feature vector.
+    pub order: PixelOrder,
+}
+
+impl ImageShape {
+    /// Number of pixels, `rows · cols`.
+    pub fn pixels(&self) -> usize {
+        self.rows.saturating_mul(self.cols)
+    }
+    /// Feature index of pixel `(r, c)`.
+    pub fn index(&self, r: usize, c: usize) -> usize {
+        match self.order {
+            PixelOrder::RowMajor => r * self.cols + c,
+            PixelOrder::ColumnMajor => c * self.rows + r,
+        }
+    }
+}
+
+/// Features (`features × samples`, one sample per column) and a class label per sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset<T: Scalar> {
+    features: DMatrix<T>,
+    labels: Vec<usize>,
+    num_classes: usize,
+    image: Option<ImageShape>,
+    class_names: Option<Vec<String>>,
+}
+
+impl<T: Scalar> Dataset<T> {
+    /// A dataset from a `features × samples` matrix and one label per column.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `labels.len()` differs from the number of columns;
+    /// [`Error::LabelOutOfRange`] if a label is not below `num_classes`;
+    /// [`Error::InvalidConfig`] if `num_classes` is 0.
+    pub fn new(features: DMatrix<T>, labels: Vec<usize>, num_classes: usize) -> Result<Self> {
+        if num_classes == 0 {
+            return Err(Error::InvalidConfig(
+                "a dataset needs at least one class".into(),
+            ));
+        }
+        if labels.len() != features.ncols() {
+            return Err(Error::shape(
+                "dataset labels (one per sample column)",
+                features.ncols(),
+                labels.len(),
+            ));
+        }
+        if let Some((index, &label)) = labels.iter().enumerate().find(|(_, l)| **l >= num_classes) {
+            return Err(Error::LabelOutOfRange {
+                label,
+                index,
+                classes: num_classes,
+            });
+        }
+        Ok(Dataset {
+            features,
+            labels,
+            num_classes,
+            image: None,
+            class_names: None,
+        })
+    }
+
+    /// A dataset from bytes (pixels 0..255), scaled to `[0, 1]` by dividing by 255
+    /// (`p / 255` computed in `f64`, then converted to `T`).
+    /// `pixels` holds the samples one after another, `features` bytes each.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `pixels.len() != features · labels.len()`; as
+    /// [`new`](Self::new) otherwise.
+    pub fn from_u8(
+        features: usize,
+        pixels: &[u8],
+        labels: Vec<usize>,
+        num_classes: usize,
+    ) -> Result<Self> {
+        let expected = features.checked_mul(labels.len()).ok_or_else(|| {
+            Error::InvalidConfig(format!(
+                "{features} features × {} samples overflows",
+                labels.len()
+            ))
+        })?;
+        if pixels.len() != expected {
+            return Err(Error::shape(
+                format!(
+                    "pixel bytes ({features} per sample × {} samples)",
+                    labels.len()
+                ),
+                expected,
+                pixels.len(),
+            ));
+        }
+        // p / 255 correctly rounded in f64, then converted: a 256-entry table.
+        let table: Vec<T> = (0..=255u8).map(|p| T::of(f64::from(p) / 255.0)).collect();
+        let data: Vec<T> = pixels.iter().map(|&p| table[usize::from(p)]).collect();
+        let m = labels.len();
+        Self::new(DMatrix::from_vec(features, m, data), labels, num_classes)
+    }
+
+    /// Sets the image shape of each sample.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if `rows · cols` differs from the number of features.
+    pub fn with_image_shape(mut self, shape: ImageShape) -> Result<Self> {
+        if shape.pixels() != self.num_features() {
+            return Err(Error::shape(
+                "image shape (rows × cols = features)",
+                self.num_features(),
+                format!("{} × {} = {}", shape.rows, shape.cols, shape.pixels()),
+            ));
+        }
+        self.image = Some(shape);
+        Ok(self)
+    }
+
+    /// Sets the class names (one per class).
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] if the number of names differs from the number of classes.
+    pub fn with_class_names<S: Into<String>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Result<Self> {
+        let names: Vec<String> = names.into_iter().map(Into::into).collect();
+        if names.len() != self.num_classes {
+            return Err(Error::shape(
+                "class names (one per class)",
+                self.num_classes,
+                names.len(),
+            ));
+        }
+        self.class_names = Some(names);
+        Ok(self)
+    }
+
+    /// The `features × samples` matrix.
+    pub fn features(&self) -> &DMatrix<T> {
+        &self.features
+    }
+    /// One label per sample, in `0..num_classes()`.
+    pub fn labels(&self) -> &[usize] {
+        &self.labels
+    }
+    /// Number of classes.
+    pub fn num_classes(&self) -> usize {
+        self.num_classes
+    }
+    /// Number of features (rows).
+    pub fn num_features(&self) -> usize {
+        self.features.nrows()
+    }
+    /// Number of samples (columns).
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+    /// The image shape, for datasets of pictures.
+    pub fn image_shape(&self) -> Option<ImageShape> {
+        self.image
+    }
+    /// The class names, when known.
+    pub fn class_names(&self) -> Option<&[String]> {
+        self.class_names.as_deref()
+    }
+    /// Name of class `k` (its number when no names are set).
+    pub fn class_name(&self, k: usize) -> String {
+        self.class_names
+            .as_ref()
+            .and_then(|n| n.get(k).cloned())
+            .unwrap_or_else(|| k.to_string())
+    }
+    /// Number of samples of each class.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.num_classes];
+        for &l in &self.labels {
+            if let Some(c) = counts.get_mut(l) {
+                *c += 1;
+            }
+        }
+        counts
+    }
+    /// Splits into the features matrix and the labels.
+    pub fn into_parts(self) -> (DMatrix<T>, Vec<usize>) {
+        (self.features, self.labels)
+    }
+
+    /// Sample `j`'s pixels as a `rows × cols` image, if the dataset has an image shape and `j`
+    /// is a sample index.
+    pub fn image(&self, j: usize) -> Option<DMatrix<T>> {
+        let shape = self.image?;
+        let col = (j < self.len()).then(|| self.features.column(j))?;
+        Some(DMatrix::from_fn(shape.rows, shape.cols, |r, c| {
+            col[shape.index(r, c)]
+        }))
+    }
+
+    fn with_columns(&self, features: DMatrix<T>, labels: Vec<usize>) -> Self {
+        Dataset {
+            features,
+            labels,
+            num_classes: self.num_classes,
+            image: self.image,
+            class_names: self.class_names.clone(),
+        }
+    }
+
+    /// The first `n` samples (all of them if there are fewer), copied.
+    pub fn take(&self, n: usize) -> Self {
+        let n = n.min(self.len());
+        self.with_columns(
+            self.features.columns(0, n).into_owned(),
+            self.labels[..n].to_vec(),
+        )
+    }
+
+    /// The samples at `indices`, in that order, copied.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if an index is not a sample index.
+    pub fn select(&self, indices: &[usize]) -> Result<Self> {
+        if let Some(&bad) = indices.iter().find(|&&i| i >= self.len()) {
+            return Err(Error::InvalidConfig(format!(
+                "sample index {bad} out of range: the dataset has {} samples",
+                self.len()
+            )));
+        }
+        let features = self.features.select_columns(indices);
+        let labels = indices.iter().map(|&i| self.labels[i]).collect();
+        Ok(self.with_columns(features, labels))
+    }
+
+    /// Shuffles the samples in place (Fisher–Yates, one `random_range` draw per sample from
+    /// the last down), keeping each label with its column. Same seed, same order.
+    pub fn shuffle<R: Rng + ?Sized>(&mut self, rng: &mut R) {
+        for i in (1..self.len()).rev() {
+            let j = rng.random_range(0..=i);
+            if i != j {
+                self.features.swap_columns(i, j);
+                self.labels.swap(i, j);
+            }
+        }
+    }
+
+    /// Splits into `(first, rest)` where `first` holds `round(fraction · len)` samples:
+    /// `split(0.8)` gives the usual 80 % train / 20 % validation (shuffle first).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] unless `0 ≤ fraction ≤ 1`.
+    pub fn split(&self, fraction: f64) -> Result<(Self, Self)> {
+        if !(0.0..=1.0).contains(&fraction) {
+            return Err(Error::InvalidConfig(format!(
+                "split fraction must lie in [0, 1], got {fraction}"
+            )));
+        }
+        let n = ((self.len() as f64) * fraction).round() as usize;
+        let n = n.min(self.len());
+        let m = self.len() - n;
+        let first = self.with_columns(
+            self.features.columns(0, n).into_owned(),
+            self.labels[..n].to_vec(),
+        );
+        let rest = self.with_columns(
+            self.features.columns(n, m).into_owned(),
+            self.labels[n..].to_vec(),
+        );
+        Ok((first, rest))
+    }
+
+    /// Samples `range` as a zero-copy `features × len` view and their labels.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if the range is not within `0..len()`.
+    pub fn batch(&self, range: Range<usize>) -> Result<(DMatrixView<'_, T>, &[usize])> {
+        if range.start > range.end || range.end > self.len() {
+            return Err(Error::InvalidConfig(format!(
+                "batch {range:?} out of range: the dataset has {} samples",
+                self.len()
+            )));
+        }
+        let x = self.features.columns(range.start, range.end - range.start);
+        Ok((x, &self.labels[range]))
+    }
+
+    /// Consecutive batches of `size` samples (the last may be shorter), zero-copy.
+    /// A `size` of 0 is treated as 1.
+    pub fn batches(&self, size: usize) -> impl Iterator<Item = (DMatrixView<'_, T>, &[usize])> {
+        let size = size.max(1);
+        (0..self.len()).step_by(size).map(move |start| {
+            let end = (start + size).min(self.len());
+            (
+                self.features.columns(start, end - start),
+                &self.labels[start..end],
+            )
+        })
+    }
+
+    /// One-hot targets: a `num_classes × len` matrix with a 1 in row `label` of each column.
+    pub fn one_hot(&self) -> DMatrix<T> {
+        let mut y = DMatrix::from_element(self.num_classes, self.len(), T::zero());
+        for (j, &l) in self.labels.iter().enumerate() {
+            y[(l, j)] = T::one();
+        }
+        y
+    }
+
+    /// The same dataset in another scalar type (`f64 → f32` rounds).
+    pub fn cast<U: Scalar>(&self) -> Dataset<U> {
+        Dataset {
+            features: self.features.map(|v| U::of(v.as_f64())),
+            labels: self.labels.clone(),
+            num_classes: self.num_classes,
+            image: self.image,
+            class_names: self.class_names.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,183 @@
+//! Shared plumbing for the readers: reading a file, undoing gzip (detected from the magic
+//! bytes `1f 8b`), and a bounds-checked cursor whose every failure is an [`Error::Format`]
+//! naming the file, the byte offset, what was expected and what was found.
+
+use crate::error::{Error, Result};
+use flate2::read::{GzDecoder, ZlibDecoder};
+use std::io::Read;
+use std::path::Path;
+
+/// Upper bound on any decompressed stream (4 GiB): a corrupt or hostile stream cannot make a
+/// reader allocate without limit. Real datasets here are far below it (Fashion-MNIST's
+/// training images are 47 MB).
+pub(crate) const MAX_DECOMPRESSED: u64 = 1 << 32;
+
+/// Reads `path` whole.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Whether `bytes` start with the gzip magic `1f 8b`.
+pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// `bytes` itself, or its gunzipped content when it starts with the gzip magic.
+pub(crate) fn maybe_gunzip<'a>(
+    bytes: &'a [u8],
+    path: &Path,
+    format: &'static str,
+) -> Result<std::borrow::Cow<'a, [u8]>> {
+    if !is_gzip(bytes) {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    let out = inflate(GzDecoder::new(bytes), path, format, 0, "gzip")?;
+    Ok(std::borrow::Cow::Owned(out))
+}
+
+/// Decompresses a zlib stream (MAT's `miCOMPRESSED`).
+pub(crate) fn unzlib(
+    bytes: &[u8],
+    path: &Path,
+    format: &'static str,
+    offset: u64,
+) -> Result<Vec<u8>> {
+    inflate(ZlibDecoder::new(bytes), path, format, offset, "zlib")
+}
+
+fn inflate(
+    reader: impl Read,
+    path: &Path,
+    format: &'static str,
+    offset: u64,
+    what: &str,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut limited = reader.take(MAX_DECOMPRESSED + 1);
+    limited
+        .read_to_end(&mut out)
+        .map_err(|e| format_error(path, format, offset, format!("a valid {what} stream"), e))?;
+    if out.len() as u64 > MAX_DECOMPRESSED {
+        return Err(format_error(
+            path,
+            format,
+            offset,
+            format!("at most {MAX_DECOMPRESSED} decompressed bytes"),
+            "more",
+        ));
+    }
+    Ok(out)
+}
+
+/// An [`Error::Format`].
+pub(crate) fn format_error(
+    path: &Path,
+    format: &'static str,
+    offset: u64,
+    expected: impl Into<String>,
+    found: impl ToString,
+) -> Error {
+    Error::Format {
+        path: path.to_path_buf(),
+        format,
+        offset,
+        expected: expected.into(),
+        found: found.to_string(),
+    }
+}
+
+/// A bounds-checked little/big-endian cursor over a byte slice.
+#[derive(Debug, Clone)]
+pub(crate) struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    /// Added to positions in errors (the slice's offset in the file).
+    base: u64,
+    path: &'a Path,
+    format: &'static str,
+    big_endian: bool,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(bytes: &'a [u8], path: &'a Path, format: &'static str) -> Self {
+        Cursor {
+            bytes,
+            pos: 0,
+            base: 0,
+            path,
+            format,
+            big_endian: false,
+        }
+    }
+    pub(crate) fn big_endian(mut self, big: bool) -> Self {
+        self.big_endian = big;
+        self
+    }
+    pub(crate) fn with_base(mut self, base: u64) -> Self {
+        self.base = base;
+        self
+    }
+    /// Absolute offset of the cursor in the file.
+    pub(crate) fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+    pub(crate) fn remaining(&self) -> usize {
+        self.bytes.len().saturating_sub(self.pos)
+    }
+    pub(crate) fn is_at_end(&self) -> bool {
+        self.remaining() == 0
+    }
+    pub(crate) fn path(&self) -> &'a Path {
+        self.path
+    }
+    pub(crate) fn is_big_endian(&self) -> bool {
+        self.big_endian
+    }
+
+    /// An error at the cursor's current position.
+    pub(crate) fn error(&self, expected: impl Into<String>, found: impl ToString) -> Error {
+        format_error(self.path, self.format, self.offset(), expected, found)
+    }
+    /// An error at absolute offset `offset`.
+    pub(crate) fn error_at(
+        &self,
+        offset: u64,
+        expected: impl Into<String>,
+        found: impl ToString,
+    ) -> Error {
+        format_error(self.path, self.format, offset, expected, found)
+    }
+
+    /// The next `n` bytes, advancing past them.
+    pub(crate) fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        match end {
+            Some(end) => {
+                let s = &self.bytes[self.pos..end];
+                self.pos = end;
+                Ok(s)
+            }
+            None => Err(self.error(
+                format!("{n} more byte(s) for {what}"),
+                format!("{} byte(s) before the end of the data", self.remaining()),
+            )),
+        }
+    }
+    /// Skips `n` bytes, or to the end if fewer remain (for padding).
+    pub(crate) fn skip_up_to(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.bytes.len());
+    }
+
+    pub(crate) fn u32(&mut self, what: &str) -> Result<u32> {
+        let b = self.take(4, what)?;
+        let a = [b[0], b[1], b[2], b[3]];
+        Ok(if self.big_endian {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        })
+    }
+}
