@@ -1,0 +1,181 @@
+//! Training-step throughput at the batch sizes people use, and the GEMM peak of the same
+//! kernels, so every figure can be reported as a fraction of the peak measured in the same
+//! run (`scripts/bench-report` turns criterion's output into BENCHMARKS.md's tables).
+//!
+//! ```text
+//! cargo bench --bench train_step
+//! ```
+//!
+//! Groups (criterion `Throughput::Elements` = samples, or FLOPs for `peak`):
+//! - `step_784_128_64_10_relu_adam_f32/{1,10,64,256,1024}`: `cost_grad` + Adam update;
+//! - `step_784_30_10_sigmoid_sgd_f32/10`: `cost_grad` + SGD update (Nielsen's network);
+//! - `course_400_25_10_sigmoid_f64/5000`: full-batch `cost_grad` (the course's size);
+//! - `forward_784_128_64_10_relu_f32/{1,1024}`: inference (`predict_proba`);
+//! - `peak/{f32,f64}_{1,all}_threads`: 1024³ GEMM through `Scalar::gemm_raw`, on one thread
+//!   and on every thread at once (one independent product per thread).
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use deepmultinet::optim::{Adam, AdamConfig, Sgd, SgdConfig, StepOptimizer};
+use deepmultinet::prelude::*;
+use nalgebra::DMatrix;
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::hint::black_box;
+use std::time::Duration;
+
+fn data<T: Scalar>(inputs: usize, classes: usize, m: usize, seed: u64) -> (DMatrix<T>, Vec<usize>) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let x = DMatrix::from_fn(inputs, m, |_, _| T::of(rng.random::<f64>()));
+    let y = (0..m).map(|_| rng.random_range(0..classes)).collect();
+    (x, y)
+}
+
+fn step_bench<L: OutputLoss>(
+    c: &mut Criterion,
+    group: &str,
+    net: &Network<L>,
+    batches: &[usize],
+    mut opt: impl StepOptimizer<L::Scalar>,
+) {
+    let mut g = c.benchmark_group(group);
+    for &m in batches {
+        let (x, y) = data::<L::Scalar>(net.inputs(), net.outputs(), m, m as u64);
+        let mut net = net.clone();
+        let mut ws = net.workspace(m);
+        let mut grad = vec![L::Scalar::of(0.0); net.num_params()];
+        g.throughput(Throughput::Elements(m as u64));
+        g.bench_function(BenchmarkId::from_parameter(m), |b| {
+            b.iter(|| {
+                let cost = net
+                    .cost_grad(&mut ws, &x, &y, L::Scalar::of(0.0), &mut grad)
+                    .unwrap();
+                opt.step(net.params_mut(), &grad).unwrap();
+                black_box(cost)
+            })
+        });
+    }
+    g.finish();
+}
+
+fn training_steps(c: &mut Criterion) {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
+    let modern = Network::builder(784)
+        .hidden(128, Relu)
+        .hidden(64, Relu)
+        .output(10, SoftmaxCrossEntropy::<f32>::new())
+        .init(Init::He)
+        .build(&mut rng)
+        .unwrap();
+    let adam = Adam::new(AdamConfig::default()).unwrap();
+    step_bench(
+        c,
+        "step_784_128_64_10_relu_adam_f32",
+        &modern,
+        &[1, 10, 64, 256, 1024],
+        adam,
+    );
+
+    let nielsen = Network::builder(784)
+        .hidden(30, Sigmoid)
+        .output(10, MeanSquaredError::<f32>::sigmoid())
+        .build(&mut rng)
+        .unwrap();
+    let sgd = Sgd::new(SgdConfig {
+        learning_rate: 3.0,
+        ..Default::default()
+    })
+    .unwrap();
+    step_bench(c, "step_784_30_10_sigmoid_sgd_f32", &nielsen, &[10], sgd);
+
+    let course = Network::builder(400)
+        .hidden(25, Sigmoid)
+        .output(10, SigmoidCrossEntropy::<f64>::new())
+        .build(&mut rng)
+        .unwrap();
+    let (x, y) = data::<f64>(400, 10, 5000, 3);
+    let mut ws = course.workspace(5000);
+    let mut grad = vec![0.0; course.num_params()];
+    let mut g = c.benchmark_group("course_400_25_10_sigmoid_f64");
+    g.throughput(Throughput::Elements(5000));
+    g.bench_function(BenchmarkId::from_parameter(5000), |b| {
+        b.iter(|| black_box(course.cost_grad(&mut ws, &x, &y, 1.0, &mut grad).unwrap()))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("forward_784_128_64_10_relu_f32");
+    for m in [1, 1024] {
+        let (x, _) = data::<f32>(784, 10, m, 4);
+        g.throughput(Throughput::Elements(m as u64));
+        g.bench_function(BenchmarkId::from_parameter(m), |b| {
+            b.iter(|| black_box(modern.predict_proba(&x).unwrap()))
+        });
+    }
+    g.finish();
+}
+
+/// `threads` independent n³ products at once through the crate's GEMM kernel.
+fn gemm_on_threads<T: Scalar>(n: usize, mats: &mut [(Vec<T>, Vec<T>, Vec<T>)]) {
+    std::thread::scope(|s| {
+        for (a, b, c) in mats.iter_mut() {
+            s.spawn(move || {
+                // SAFETY: a, b, c are distinct n×n column-major buffers.
+                unsafe {
+                    T::gemm_raw(
+                        n,
+                        n,
+                        n,
+                        T::of(1.0),
+                        a.as_ptr(),
+                        1,
+                        n as isize,
+                        b.as_ptr(),
+                        1,
+                        n as isize,
+                        T::of(0.0),
+                        c.as_mut_ptr(),
+                        1,
+                        n as isize,
+                    )
+                }
+            });
+        }
+    });
+}
+
+fn peak_for<T: Scalar>(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    let n = 1024;
+    let all = deepmultinet::num_threads();
+    for threads in [1, all] {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+        let mut mats: Vec<_> = (0..threads)
+            .map(|_| {
+                let a: Vec<T> = (0..n * n).map(|_| T::of(rng.random::<f64>())).collect();
+                let b: Vec<T> = (0..n * n).map(|_| T::of(rng.random::<f64>())).collect();
+                (a, b, vec![T::of(0.0); n * n])
+            })
+            .collect();
+        let name = if threads == 1 {
+            "1_thread".to_string()
+        } else {
+            "all_threads".to_string()
+        };
+        g.throughput(Throughput::Elements((2 * n * n * n * threads) as u64));
+        g.bench_function(format!("{}_{name}", T::NAME), |b| {
+            b.iter(|| gemm_on_threads::<T>(n, &mut mats))
+        });
+        if all == 1 {
+            break;
+        }
+    }
+}
+
+fn peak(c: &mut Criterion) {
+    let mut g = c.benchmark_group("peak");
+    g.sample_size(10).measurement_time(Duration::from_secs(5));
+    peak_for::<f32>(&mut g);
+    peak_for::<f64>(&mut g);
+    g.finish();
+}
+
+criterion_group!(benches, peak, training_steps);
+criterion_main!(benches);
