@@ -41,6 +41,7 @@ pub mod error;
 pub mod gradcheck;
 pub mod init;
 pub mod layout;
+mod gemm;
 mod linalg;
 pub mod loss;
 pub mod network;
