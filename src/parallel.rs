@@ -32,11 +32,20 @@ pub fn set_num_threads(n: usize) {
 /// The number of threads a training step uses now.
 pub fn num_threads() -> usize {
     match REQUESTED.load(Ordering::SeqCst) {
-        0 => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+        0 => cores(),
         n => n,
     }
+}
+
+/// Cores the OS reports, asked once: `available_parallelism` reads cgroup files (and
+/// allocates) on every call, which must not happen inside a training step.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
 }
 
 /// The pool for the current thread count (`None` for one thread).

@@ -1,7 +1,7 @@
 //! The floating-point types a network can compute in: `f32` (speed) and `f64` (exactness).
 //!
 //! [`Scalar`] is sealed: it is implemented for `f32` and `f64` only, because the hot path
-//! calls the `matrixmultiply` GEMM kernel for each of them directly.
+//! calls the crate's own GEMM kernels (`src/gemm/`) for each of them directly.
 
 use nalgebra::RealField;
 use std::fmt::{Debug, Display};
@@ -43,12 +43,13 @@ pub trait Scalar:
     /// Replaces a subnormal value by zero (keeps denormals out of the hot path).
     fn flush_denormal(self) -> Self;
 
-    /// `C ← α·A·B + β·C` on raw strided storage (the `matrixmultiply` kernel).
+    /// `C ← α·A·B + β·C` on raw strided storage (the crate's allocation-free GEMM).
     ///
     /// # Safety
     /// `a` must address an `m × k` matrix with strides `(rsa, csa)`, `b` a `k × n` matrix with
     /// strides `(rsb, csb)`, and `c` an `m × n` matrix with strides `(rsc, csc)` that does not
-    /// alias `a` or `b`. When `beta == 0`, `c` is written without being read.
+    /// alias `a` or `b`. When `beta == 0`, `c` is written without being read; when `k == 0`
+    /// or `alpha == 0`, `a` and `b` are not read.
     #[doc(hidden)]
     #[allow(clippy::too_many_arguments)]
     unsafe fn gemm_raw(
@@ -70,7 +71,7 @@ pub trait Scalar:
 }
 
 macro_rules! impl_scalar {
-    ($t:ty, $name:literal, $gemm:path) => {
+    ($t:ty, $name:literal) => {
         impl Scalar for $t {
             const NAME: &'static str = $name;
             #[inline(always)]
@@ -115,11 +116,15 @@ macro_rules! impl_scalar {
                 csc: isize,
             ) {
                 // SAFETY: forwarded contract of `gemm_raw`.
-                unsafe { $gemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+                unsafe {
+                    crate::gemm::gemm::<$t>(
+                        m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
+                    )
+                }
             }
         }
     };
 }
 
-impl_scalar!(f32, "f32", matrixmultiply::sgemm);
-impl_scalar!(f64, "f64", matrixmultiply::dgemm);
+impl_scalar!(f32, "f32");
+impl_scalar!(f64, "f64");

@@ -1,0 +1,381 @@
+//! The blocked GEMM loop nest (BLIS / GotoBLAS), generic over a microkernel.
+//!
+//! ```text
+//! for jc in 0..n step NC            C[:, jc..] and B[:, jc..]    (B block: L3)
+//!   for pc in 0..k step KC          rank-kc update
+//!     pack B[pc.., jc..] → B̄        kc × nc as NR-column panels
+//!     for ic in 0..m step MC
+//!       pack A[ic.., pc..] → Ā      mc × kc as MR-row panels      (A block: L2)
+//!       for jr in 0..nc step NR     one B̄ panel                   (kc × NR: L1)
+//!         for ir in 0..mc step MR   one Ā panel, streamed from L2
+//!           C[ir.., jr..] ← α·Ā_panel·B̄_panel + β'·C               (MR × NR in registers)
+//! ```
+//!
+//! `β' = β` for the first `kc` block and `1` afterwards. Block sizes are balanced: `k` is cut
+//! into `⌈k/KC⌉` nearly equal parts (784 = 4 × 196, not 3 × 256 + 16), and likewise `m` and `n`
+//! (rounded up to `MR`, `NR`). Panels are zero-padded to full `MR`/`NR`, so the microkernel
+//! always runs on full tiles; an edge tile is computed into a small stack tile with `α = 1,
+//! β = 0` and then merged into `C` with exactly the arithmetic of a full tile
+//! ([`store`]), so every element of `C` gets the same bits whichever tile it falls in.
+
+use super::buffer::Packing;
+use std::ops::{Add, Mul};
+
+/// Largest `MR × NR` of any kernel (size of the stack tile for edges).
+const TILE_MAX: usize = 128;
+
+/// The element types the GEMM is implemented for (`f32`, `f64`).
+pub(crate) trait Element:
+    Copy + PartialEq + Add<Output = Self> + Mul<Output = Self> + Send + Sync + 'static
+{
+    /// `0`.
+    const ZERO: Self;
+    /// `1`.
+    const ONE: Self;
+
+    /// Single-threaded `C ← α·A·B + β·C` with the best kernel this CPU supports
+    /// (selected once, see [`super::dispatch`]). Requires `m, n, k > 0`.
+    ///
+    /// # Safety
+    /// The contract of [`super::gemm`].
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn serial(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: Self,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+        csc: isize,
+    );
+}
+
+impl Element for f32 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    #[inline]
+    unsafe fn serial(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: Self,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+        csc: isize,
+    ) {
+        // SAFETY: forwarded contract.
+        unsafe {
+            super::dispatch::sgemm_serial(
+                m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
+            )
+        }
+    }
+}
+
+impl Element for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    #[inline]
+    unsafe fn serial(
+        m: usize,
+        k: usize,
+        n: usize,
+        alpha: Self,
+        a: *const Self,
+        rsa: isize,
+        csa: isize,
+        b: *const Self,
+        rsb: isize,
+        csb: isize,
+        beta: Self,
+        c: *mut Self,
+        rsc: isize,
+        csc: isize,
+    ) {
+        // SAFETY: forwarded contract.
+        unsafe {
+            super::dispatch::dgemm_serial(
+                m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
+            )
+        }
+    }
+}
+
+/// A register-tile microkernel and the cache blocking that suits it.
+pub(super) trait Kernel {
+    /// Element type.
+    type T: Element;
+    /// Rows of the register tile (a multiple of the SIMD width).
+    const MR: usize;
+    /// Columns of the register tile.
+    const NR: usize;
+    /// Depth of a rank-k update (`kc`): a `kc × NR` panel of B̄ stays in L1.
+    const KC: usize;
+    /// Rows of a packed A block (`mc`, multiple of `MR`): `mc × kc` stays in L2.
+    const MC: usize;
+    /// Columns of a packed B block (`nc`, multiple of `NR`).
+    const NC: usize;
+
+    /// `C[0..MR, 0..NR] ← α·Ā·B̄ + β·C` on one packed `MR × kc` panel and one packed
+    /// `kc × NR` panel, finishing each element with [`store`]'s arithmetic.
+    ///
+    /// # Safety
+    /// `a` valid for `MR·kc` reads, `b` for `NR·kc` reads, `c` an `MR × NR` tile with strides
+    /// `(rsc, csc)` valid for writes (and reads when `β ≠ 0`), not overlapping `a` or `b`.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile(
+        kc: usize,
+        alpha: Self::T,
+        a: *const Self::T,
+        b: *const Self::T,
+        beta: Self::T,
+        c: *mut Self::T,
+        rsc: isize,
+        csc: isize,
+    );
+}
+
+/// Writes `α·x + β·c` to `c` (`α·x` when `β = 0`, without reading `c`): the one place the
+/// final arithmetic of an element is defined (SIMD kernels do the same two roundings).
+///
+/// # Safety
+/// `c` valid for writes, and for reads when `β ≠ 0`.
+#[inline(always)]
+pub(super) unsafe fn store<T: Element>(alpha: T, x: T, beta: T, c: *mut T) {
+    let t = alpha * x;
+    // SAFETY: caller's contract; `c` is read only when `β ≠ 0`.
+    unsafe {
+        *c = if beta == T::ZERO { t } else { t + beta * *c };
+    }
+}
+
+/// Block size for a dimension of length `len`: split into `⌈len/max⌉` nearly equal parts,
+/// rounded up to a multiple of `unit` (`max` is itself a multiple of `unit`).
+#[inline(always)]
+fn block(len: usize, max: usize, unit: usize) -> usize {
+    let parts = len.div_ceil(max).max(1);
+    len.div_ceil(parts).next_multiple_of(unit).min(max)
+}
+
+/// Single-threaded blocked GEMM with kernel `K` (see the module docs). Requires
+/// `m, n, k > 0`.
+///
+/// # Safety
+/// The contract of [`super::gemm`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(super) unsafe fn gemm_serial<K: Kernel>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: K::T,
+    a: *const K::T,
+    rsa: isize,
+    csa: isize,
+    b: *const K::T,
+    rsb: isize,
+    csb: isize,
+    beta: K::T,
+    c: *mut K::T,
+    rsc: isize,
+    csc: isize,
+) {
+    let kc_max = block(k, K::KC, 1);
+    let mc_max = block(m, K::MC, K::MR);
+    let nc_max = block(n, K::NC, K::NR);
+    let mut packing = Packing::take();
+    let (ap, bp) = packing.regions::<K::T>(mc_max * kc_max, kc_max * nc_max);
+    let mut jc = 0;
+    while jc < n {
+        let nc = nc_max.min(n - jc);
+        let mut pc = 0;
+        while pc < k {
+            let kc = kc_max.min(k - pc);
+            let beta = if pc == 0 { beta } else { K::T::ONE };
+            // SAFETY: `pc < k`, `jc < n`: the offset addresses B[pc, jc] and the `kc × nc`
+            // block from there lies inside B; `bp` holds `kc_max · nc_max ≥ kc · ⌈nc⌉_NR`.
+            unsafe {
+                let bsrc = b.offset(pc as isize * rsb + jc as isize * csb);
+                pack::<K::T>(K::NR, nc, kc, bsrc, csb, rsb, bp);
+            }
+            let mut ic = 0;
+            while ic < m {
+                let mc = mc_max.min(m - ic);
+                // SAFETY: as for B, with A[ic, pc] and the `mc × kc` block; `ap` holds
+                // `mc_max · kc_max ≥ ⌈mc⌉_MR · kc`. The C block `mc × nc` at C[ic, jc] lies in
+                // C, which does not overlap A, B or the packing buffers.
+                unsafe {
+                    let asrc = a.offset(ic as isize * rsa + pc as isize * csa);
+                    pack::<K::T>(K::MR, mc, kc, asrc, rsa, csa, ap);
+                    let cblk = c.offset(ic as isize * rsc + jc as isize * csc);
+                    macro_kernel::<K>(mc, nc, kc, alpha, ap, bp, beta, cblk, rsc, csc);
+                }
+                ic += mc;
+            }
+            pc += kc;
+        }
+        jc += nc;
+    }
+}
+
+/// Runs the microkernel over every `MR × NR` tile of an `mc × nc` block of C.
+///
+/// # Safety
+/// `ap` holds `⌈mc/MR⌉` packed panels of depth `kc`, `bp` holds `⌈nc/NR⌉`; `c` addresses an
+/// `mc × nc` block with strides `(rsc, csc)` not overlapping them.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn macro_kernel<K: Kernel>(
+    mc: usize,
+    nc: usize,
+    kc: usize,
+    alpha: K::T,
+    ap: *const K::T,
+    bp: *const K::T,
+    beta: K::T,
+    c: *mut K::T,
+    rsc: isize,
+    csc: isize,
+) {
+    const { assert!(K::MR * K::NR <= TILE_MAX) };
+    let mut jr = 0;
+    while jr < nc {
+        let nr = K::NR.min(nc - jr);
+        let mut ir = 0;
+        while ir < mc {
+            let mr = K::MR.min(mc - ir);
+            // SAFETY: panel `jr/NR` of B̄ starts at `jr·kc`, panel `ir/MR` of Ā at `ir·kc`
+            // (each panel is `NR·kc` resp. `MR·kc` long); tile `(ir, jr)` of C lies in the
+            // block. Edge tiles go through `tmp`, an `MR × NR` column-major stack tile.
+            unsafe {
+                let a_panel = ap.add(ir * kc);
+                let b_panel = bp.add(jr * kc);
+                let ct = c.offset(ir as isize * rsc + jr as isize * csc);
+                if mr == K::MR && nr == K::NR {
+                    K::tile(kc, alpha, a_panel, b_panel, beta, ct, rsc, csc);
+                } else {
+                    let mut tmp = [K::T::ZERO; TILE_MAX];
+                    let t = tmp.as_mut_ptr();
+                    K::tile(
+                        kc,
+                        K::T::ONE,
+                        a_panel,
+                        b_panel,
+                        K::T::ZERO,
+                        t,
+                        1,
+                        K::MR as isize,
+                    );
+                    for j in 0..nr {
+                        for i in 0..mr {
+                            let cp = ct.offset(i as isize * rsc + j as isize * csc);
+                            store(alpha, tmp[i + j * K::MR], beta, cp);
+                        }
+                    }
+                }
+            }
+            ir += K::MR;
+        }
+        jr += K::NR;
+    }
+}
+
+/// Packs `w ≤ width`-wide strips of a `len × kc` source into panels of `width × kc`, stored
+/// `dst[panel·width·kc + p·width + i]` and zero-padded to full `width`. The source element
+/// `(i, p)` is at `src + i·s_w + p·s_k`. For A: `width = MR`, `s_w = rsa`, `s_k = csa`; for B:
+/// `width = NR`, `s_w = csb`, `s_k = rsb`.
+///
+/// # Safety
+/// `src` addresses a valid `len × kc` matrix with those strides; `dst` is valid for
+/// `⌈len/width⌉·width·kc` writes and does not overlap it.
+#[inline(always)]
+unsafe fn pack<T: Element>(
+    width: usize,
+    len: usize,
+    kc: usize,
+    src: *const T,
+    s_w: isize,
+    s_k: isize,
+    dst: *mut T,
+) {
+    let mut i0 = 0;
+    while i0 < len {
+        let w = width.min(len - i0);
+        // SAFETY: strip `i0..i0+w` of the source and panel `i0/width` of `dst` (caller).
+        unsafe {
+            let s = src.offset(i0 as isize * s_w);
+            let d = dst.add(i0 * kc);
+            pack_panel(width, w, kc, s, s_w, s_k, d);
+        }
+        i0 += width;
+    }
+}
+
+/// One panel of [`pack`]: `dst[p·width + i] = src[i·s_w + p·s_k]` for `i < w`, zero for
+/// `w ≤ i < width`.
+///
+/// # Safety
+/// As for [`pack`], for one strip.
+#[inline(always)]
+unsafe fn pack_panel<T: Element>(
+    width: usize,
+    w: usize,
+    kc: usize,
+    src: *const T,
+    s_w: isize,
+    s_k: isize,
+    dst: *mut T,
+) {
+    // SAFETY: every read is `(i, p)` with `i < w`, `p < kc` inside the strip; every write is
+    // `p·width + i < width·kc` inside the panel.
+    unsafe {
+        if w == width && s_w == 1 {
+            // Contiguous along the panel width: one short copy per `p`.
+            for p in 0..kc {
+                std::ptr::copy_nonoverlapping(
+                    src.offset(p as isize * s_k),
+                    dst.add(p * width),
+                    width,
+                );
+            }
+        } else if s_k == 1 {
+            // Contiguous along k: read rows, write with stride `width`.
+            for i in 0..w {
+                let row = src.offset(i as isize * s_w);
+                for p in 0..kc {
+                    *dst.add(p * width + i) = *row.add(p);
+                }
+            }
+            for i in w..width {
+                for p in 0..kc {
+                    *dst.add(p * width + i) = T::ZERO;
+                }
+            }
+        } else {
+            for p in 0..kc {
+                let col = src.offset(p as isize * s_k);
+                let d = dst.add(p * width);
+                for i in 0..w {
+                    *d.add(i) = *col.offset(i as isize * s_w);
+                }
+                for i in w..width {
+                    *d.add(i) = T::ZERO;
+                }
+            }
+        }
+    }
+}
