@@ -9,7 +9,7 @@
 //! Groups (criterion `Throughput::Elements` = samples, or FLOPs for `peak`):
 //! - `step_784_128_64_10_relu_adam_f32/{1,10,64,256,1024}`: `cost_grad` + Adam update;
 //! - `step_784_30_10_sigmoid_sgd_f32/10`: `cost_grad` + SGD update (Nielsen's network);
-//! - `course_400_25_10_sigmoid_f64/5000`: full-batch `cost_grad` (the course's size);
+//! - `full_batch_400_25_10_sigmoid_f64/5000`: full-batch `cost_grad` (the course's size);
 //! - `forward_784_128_64_10_relu_f32/{1,1024}`: inference (`predict_proba`);
 //! - `peak/{f32,f64}_{1,all}_threads`: 1024³ GEMM through `Scalar::gemm_raw`, on one thread
 //!   and on every thread at once (one independent product per thread).
@@ -95,7 +95,7 @@ fn training_steps(c: &mut Criterion) {
     let (x, y) = data::<f64>(400, 10, 5000, 3);
     let mut ws = course.workspace(5000);
     let mut grad = vec![0.0; course.num_params()];
-    let mut g = c.benchmark_group("course_400_25_10_sigmoid_f64");
+    let mut g = c.benchmark_group("full_batch_400_25_10_sigmoid_f64");
     g.throughput(Throughput::Elements(5000));
     g.bench_function(BenchmarkId::from_parameter(5000), |b| {
         b.iter(|| black_box(course.cost_grad(&mut ws, &x, &y, 1.0, &mut grad).unwrap()))

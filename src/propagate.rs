@@ -181,6 +181,8 @@ impl<L: OutputLoss> Network<L> {
         let parts = pool
             .as_ref()
             .map_or(1, |p| p.threads().min(m / MIN_COLUMNS_PER_THREAD).max(1));
+        ws.last_m = m;
+        ws.last_parts = parts;
         let (data_cost, reg_sum) = match pool {
             Some(pool) if parts > 1 => {
                 let mut extra = std::mem::take(&mut ws.parts);

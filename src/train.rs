@@ -417,7 +417,6 @@ impl<'v, T: Scalar> Trainer<'v, T> {
         let bs = c.batch_size.min(m);
         let batches = m.div_ceil(bs);
         let n = net.num_params();
-        let nl = net.num_layers();
         let k = net.outputs();
         let track_grad = c.grad_tol > 0.0;
 
@@ -473,7 +472,10 @@ impl<'v, T: Scalar> Trainer<'v, T> {
                 cost_sum += cost * idx.len() as f64;
                 seen += idx.len();
                 if let Some(labels) = buf.labels() {
-                    correct += count_correct(ws.activations(nl - 1, idx.len()), labels);
+                    // The batch may have been split across threads: visit every part.
+                    ws.visit_outputs(|start, a| {
+                        correct += count_correct(a, &labels[start..start + a.ncols()]);
+                    });
                 }
                 if track_grad {
                     for (s, &g) in grad_sum.iter_mut().zip(&grad) {

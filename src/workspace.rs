@@ -25,6 +25,9 @@ pub struct Workspace<T> {
     pub(crate) layers: Vec<LayerBuffers<T>>,
     /// Buffers of the other threads when a batch is split across the pool.
     pub(crate) parts: Vec<std::sync::Mutex<Part<T>>>,
+    /// Samples of the last `cost_grad` and how many parts it was split into.
+    pub(crate) last_m: usize,
+    pub(crate) last_parts: usize,
 }
 
 /// One extra thread's share of a split batch: its buffers, gradient and summed cost.
@@ -42,6 +45,8 @@ impl<T: Clone> Clone for Workspace<T> {
             capacity: self.capacity,
             layers: self.layers.clone(),
             parts: Vec::new(),
+            last_m: 0,
+            last_parts: 0,
         }
     }
 }
@@ -54,6 +59,8 @@ impl<T: Scalar> Workspace<T> {
             capacity: 0,
             layers: Vec::new(),
             parts: Vec::new(),
+            last_m: 0,
+            last_parts: 0,
         };
         ws.ensure(sizes, capacity);
         ws
@@ -80,6 +87,38 @@ impl<T: Scalar> Workspace<T> {
                 d: vec![T::zero(); s * cap],
             })
             .collect();
+    }
+
+    /// Visits the output activations `A_L` of the last [`cost_grad`](crate::Network::cost_grad)
+    /// through this workspace, in sample order: `f(first_sample, block)` once per block (one
+    /// block per thread the batch was split across). Allocates nothing.
+    ///
+    /// ```
+    /// use deepmultinet::prelude::*;
+    /// let net = Network::with_sizes(&[2, 3], Identity, SoftmaxCrossEntropy::<f64>::new()).unwrap();
+    /// let x = nalgebra::DMatrix::from_element(2, 100, 0.5);
+    /// let mut ws = net.workspace(100);
+    /// let mut g = vec![0.0; net.num_params()];
+    /// net.cost_grad(&mut ws, &x, &vec![0usize; 100], 0.0, &mut g).unwrap();
+    /// let mut seen = 0;
+    /// ws.visit_outputs(|start, a| { assert_eq!(start, seen); seen += a.ncols(); });
+    /// assert_eq!(seen, 100);
+    /// ```
+    pub fn visit_outputs(&self, mut f: impl FnMut(usize, DMatrixView<'_, T>)) {
+        let (m, parts) = (self.last_m, self.last_parts.max(1));
+        if m == 0 || self.layers.is_empty() {
+            return;
+        }
+        let last = self.layers.len() - 1;
+        for t in 0..parts {
+            let (start, end) = (t * m / parts, (t + 1) * m / parts);
+            if t == 0 {
+                f(start, self.activations(last, end - start));
+            } else if let Some(part) = self.parts.get(t - 1) {
+                let part = part.lock().unwrap_or_else(|e| e.into_inner());
+                f(start, part.ws.activations(last, end - start));
+            }
+        }
     }
 
     /// Activations `A_l` (layer `l`'s output, `0..L`) of the last forward pass over `m` samples.

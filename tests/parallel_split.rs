@@ -6,6 +6,10 @@ use deepmultinet::prelude::*;
 use nalgebra::DMatrix;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use std::sync::Mutex;
+
+/// The thread count is process-wide: tests in this binary take turns.
+static SERIAL: Mutex<()> = Mutex::new(());
 
 fn run(
     threads: usize,
@@ -27,6 +31,7 @@ fn run(
 
 #[test]
 fn split_batches_match_one_thread() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
     let net = Network::builder(30)
         .hidden(20, Tanh)
@@ -53,6 +58,44 @@ fn split_batches_match_one_thread() {
                 );
             }
         }
+    }
+    deepmultinet::set_num_threads(0);
+}
+
+/// The running training accuracy of an epoch counts every sample of every batch, also when a
+/// batch was split across threads (regression: only the first thread's share was counted).
+#[test]
+fn running_training_accuracy_counts_split_batches() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    use deepmultinet::optim::{Sgd, SgdConfig};
+    use deepmultinet::train::{TrainConfig, fit};
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let mut net = Network::builder(8)
+        .hidden(6, Tanh)
+        .output(3, SoftmaxCrossEntropy::<f64>::new())
+        .init(Init::Uniform { epsilon: 1.0 })
+        .build(&mut rng)
+        .unwrap();
+    let x = DMatrix::from_fn(8, 512, |_, _| rng.random_range(-1.0..1.0));
+    let y: Vec<usize> = (0..512).map(|_| rng.random_range(0..3)).collect();
+    let before = net.accuracy(&x, &y).unwrap();
+    // A learning rate so small that θ does not move in f64: the running accuracy must equal
+    // the accuracy of the (unchanged) network on the whole training set.
+    let mut sgd = Sgd::new(SgdConfig {
+        learning_rate: 1e-300,
+        ..Default::default()
+    })
+    .unwrap();
+    let config = TrainConfig {
+        epochs: 1,
+        batch_size: 128,
+        ..Default::default()
+    };
+    for threads in [1, 2] {
+        deepmultinet::set_num_threads(threads);
+        let h = fit(&mut net, &mut sgd, &x, &y, &config, &mut rng).unwrap();
+        let acc = h.epochs[0].train_accuracy.unwrap();
+        assert_eq!(acc, before, "threads = {threads}");
     }
     deepmultinet::set_num_threads(0);
 }
