@@ -20,7 +20,9 @@ impl Args {
         let mut it = std::env::args().skip(1);
         while let Some(a) = it.next() {
             let name = a.strip_prefix("--").ok_or_else(|| {
-                Error::InvalidConfig(format!("unexpected argument `{a}`; flags look like --seed 0"))
+                Error::InvalidConfig(format!(
+                    "unexpected argument `{a}`; flags look like --seed 0"
+                ))
             })?;
             let (name, inline) = match name.split_once('=') {
                 Some((n, v)) => (n.to_string(), Some(v.to_string())),
@@ -31,28 +33,36 @@ impl Args {
             } else if known.contains(&name.as_str()) {
                 let v = match inline {
                     Some(v) => v,
-                    None => it.next().ok_or_else(|| {
-                        Error::InvalidConfig(format!("--{name} needs a value"))
-                    })?,
+                    None => it
+                        .next()
+                        .ok_or_else(|| Error::InvalidConfig(format!("--{name} needs a value")))?,
                 };
                 values.insert(name, v);
             } else {
                 return Err(Error::InvalidConfig(format!(
                     "unknown flag --{name}; known: {}",
-                    known.iter().chain(switches).map(|k| format!("--{k}")).collect::<Vec<_>>().join(" ")
+                    known
+                        .iter()
+                        .chain(switches)
+                        .map(|k| format!("--{k}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 )));
             }
         }
-        Ok(Args { values, switches: on })
+        Ok(Args {
+            values,
+            switches: on,
+        })
     }
 
     /// The value of `--name` parsed as `T`, or `default`.
     pub fn get<T: FromStr>(&self, name: &str, default: T) -> Result<T> {
         match self.values.get(name) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| {
-                Error::InvalidConfig(format!("--{name}: cannot parse `{v}`"))
-            }),
+            Some(v) => v
+                .parse()
+                .map_err(|_| Error::InvalidConfig(format!("--{name}: cannot parse `{v}`"))),
         }
     }
 
@@ -72,7 +82,10 @@ impl Args {
             .value("out")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("out").join(example));
-        std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
         Ok(dir)
     }
 }
@@ -99,5 +112,9 @@ pub fn median(v: &[f64]) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(|a, b| a.total_cmp(b));
     let n = s.len();
-    if n % 2 == 1 { s[n / 2] } else { 0.5 * (s[n / 2 - 1] + s[n / 2]) }
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        0.5 * (s[n / 2 - 1] + s[n / 2])
+    }
 }
