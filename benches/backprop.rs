@@ -60,5 +60,10 @@ fn backprop(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, backprop);
+criterion_group! {
+    name = benches;
+    // No plots: criterion's plotters backend needs system fonts this crate does not require.
+    config = Criterion::default().without_plots();
+    targets = backprop
+}
 criterion_main!(benches);

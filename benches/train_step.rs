@@ -177,5 +177,10 @@ fn peak(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, peak, training_steps);
+criterion_group! {
+    name = benches;
+    // No plots: criterion's plotters backend needs system fonts this crate does not require.
+    config = Criterion::default().without_plots();
+    targets = peak, training_steps
+}
 criterion_main!(benches);
