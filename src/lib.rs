@@ -38,10 +38,10 @@
 
 pub mod activation;
 pub mod error;
+mod gemm;
 pub mod gradcheck;
 pub mod init;
 pub mod layout;
-mod gemm;
 mod linalg;
 pub mod loss;
 pub mod network;

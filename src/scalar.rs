@@ -117,7 +117,9 @@ macro_rules! impl_scalar {
             ) {
                 // SAFETY: forwarded contract of `gemm_raw`.
                 unsafe {
-                    crate::gemm::gemm::<$t>(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
+                    crate::gemm::gemm::<$t>(
+                        m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
+                    )
                 }
             }
         }

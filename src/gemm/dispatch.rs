@@ -18,8 +18,8 @@ pub(crate) fn has_avx2_fma() -> bool {
             2 => true,
             1 => false,
             _ => {
-                let yes = std::is_x86_feature_detected!("avx2")
-                    && std::is_x86_feature_detected!("fma");
+                let yes =
+                    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
                 LEVEL.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
                 yes
             }

@@ -64,7 +64,25 @@ pub(crate) unsafe fn gemm<T: Element>(
     csc: isize,
 ) {
     // SAFETY: forwarded contract.
-    unsafe { gemm_with(T::serial, m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+    unsafe {
+        gemm_with(
+            T::serial,
+            m,
+            k,
+            n,
+            alpha,
+            a,
+            rsa,
+            csa,
+            b,
+            rsb,
+            csb,
+            beta,
+            c,
+            rsc,
+            csc,
+        )
+    }
 }
 
 /// A single-threaded blocked GEMM for `m, n, k > 0` (one kernel family).
@@ -114,7 +132,11 @@ pub(crate) unsafe fn gemm_with<T: Element>(
         // C row-major-like: compute Cᵀ (n × m, column-major-like) = Bᵀ·Aᵀ. Each element is
         // the same sum of the same products in the same order.
         // SAFETY: the transposed views address exactly the same elements.
-        unsafe { gemm_with(serial, n, k, m, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc) };
+        unsafe {
+            gemm_with(
+                serial, n, k, m, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc,
+            )
+        };
         return;
     }
     if k == 0 || alpha == T::ZERO {

@@ -211,7 +211,10 @@ fn check<T: TestElem>(
             let (want, bound) = if beta_t == 0.0 {
                 (alpha_t * dot, alpha_t.abs() * mag)
             } else {
-                (alpha_t * dot + beta_t * old, alpha_t.abs() * mag + (beta_t * old).abs())
+                (
+                    alpha_t * dot + beta_t * old,
+                    alpha_t.abs() * mag + (beta_t * old).abs(),
+                )
             };
             // |fl(Σ) − Σ| ≤ γ_k Σ|a·b| for the sum (k·ε to first order), plus the roundings of
             // α·x, β·c and their sum: (k + 3)·ε relative to the magnitudes involved; the
@@ -229,7 +232,11 @@ fn check<T: TestElem>(
     let mask = c.mask();
     for (idx, (now, before)) in c.buf.iter().zip(&c0).enumerate() {
         if !mask[idx] {
-            assert_eq!(now.bits(), before.bits(), "cell {idx} outside C was written");
+            assert_eq!(
+                now.bits(),
+                before.bits(),
+                "cell {idx} outside C was written"
+            );
         }
     }
 }
