@@ -54,6 +54,7 @@ pub use activation::{
     Activation, Elementwise, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
 };
 pub use error::{Error, Result};
+pub use gemm::{num_threads, set_num_threads};
 pub use gradcheck::{CheckIndices, GradientCheck, GradientCheckReport};
 pub use init::Init;
 pub use layout::Layout;

@@ -32,6 +32,10 @@ pub(crate) trait Element:
     const ZERO: Self;
     /// `1`.
     const ONE: Self;
+    /// Rows of this type's register tile (every kernel family uses the same shape).
+    const MR: usize;
+    /// Columns of this type's register tile.
+    const NR: usize;
 
     /// Single-threaded `C ← α·A·B + β·C` with the best kernel this CPU supports
     /// (selected once, see [`super::dispatch`]). Requires `m, n, k > 0`.
@@ -60,6 +64,8 @@ pub(crate) trait Element:
 impl Element for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const MR: usize = 16;
+    const NR: usize = 6;
     #[inline]
     unsafe fn serial(
         m: usize,
@@ -89,6 +95,8 @@ impl Element for f32 {
 impl Element for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const MR: usize = 8;
+    const NR: usize = 6;
     #[inline]
     unsafe fn serial(
         m: usize,

@@ -9,8 +9,12 @@
 //! ([`super::dispatch`]); the whole blocked loop is compiled with those features
 //! ([`sgemm`], [`dgemm`]) so packing is vectorised too.
 
-use super::driver::{Kernel, gemm_serial, pack, store};
+use super::driver::{Element, Kernel, gemm_serial, pack, store};
 use std::arch::x86_64::*;
+
+// The tile functions below are written for these shapes.
+const _: () = assert!(<f32 as Element>::MR == 16 && <f32 as Element>::NR == 6);
+const _: () = assert!(<f64 as Element>::MR == 8 && <f64 as Element>::NR == 6);
 
 /// Generates a `2·LANES × 6` tile function for one element type.
 macro_rules! avx_tile {
@@ -291,8 +295,8 @@ pub(super) struct F32Avx2;
 
 impl Kernel for F32Avx2 {
     type T = f32;
-    const MR: usize = 16;
-    const NR: usize = 6;
+    const MR: usize = <f32 as Element>::MR;
+    const NR: usize = <f32 as Element>::NR;
     const KC: usize = 256;
     const MC: usize = 128;
     const NC: usize = 3072;
@@ -323,8 +327,8 @@ pub(super) struct F64Avx2;
 
 impl Kernel for F64Avx2 {
     type T = f64;
-    const MR: usize = 8;
-    const NR: usize = 6;
+    const MR: usize = <f64 as Element>::MR;
+    const NR: usize = <f64 as Element>::NR;
     const KC: usize = 256;
     const MC: usize = 64;
     const NC: usize = 1536;

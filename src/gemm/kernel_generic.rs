@@ -57,8 +57,8 @@ pub(super) struct F32Generic;
 
 impl Kernel for F32Generic {
     type T = f32;
-    const MR: usize = 16;
-    const NR: usize = 6;
+    const MR: usize = <f32 as Element>::MR;
+    const NR: usize = <f32 as Element>::NR;
     const KC: usize = 256;
     const MC: usize = 128;
     const NC: usize = 3072;
@@ -77,7 +77,11 @@ impl Kernel for F32Generic {
         csc: isize,
     ) {
         // SAFETY: forwarded contract.
-        unsafe { kernel::<f32, 16, 6>(kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc) }
+        unsafe {
+            kernel::<f32, { <f32 as Element>::MR }, { <f32 as Element>::NR }>(
+                kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc,
+            )
+        }
     }
 }
 
@@ -86,8 +90,8 @@ pub(super) struct F64Generic;
 
 impl Kernel for F64Generic {
     type T = f64;
-    const MR: usize = 8;
-    const NR: usize = 6;
+    const MR: usize = <f64 as Element>::MR;
+    const NR: usize = <f64 as Element>::NR;
     const KC: usize = 256;
     const MC: usize = 64;
     const NC: usize = 1536;
@@ -106,6 +110,10 @@ impl Kernel for F64Generic {
         csc: isize,
     ) {
         // SAFETY: forwarded contract.
-        unsafe { kernel::<f64, 8, 6>(kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc) }
+        unsafe {
+            kernel::<f64, { <f64 as Element>::MR }, { <f64 as Element>::NR }>(
+                kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc,
+            )
+        }
     }
 }

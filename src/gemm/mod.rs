@@ -33,8 +33,11 @@ mod driver;
 #[cfg(target_arch = "x86_64")]
 mod kernel_avx2;
 mod kernel_generic;
+mod pool;
 #[cfg(test)]
 mod tests;
+
+pub use pool::{num_threads, set_num_threads};
 
 pub(crate) use driver::Element;
 
@@ -67,6 +70,7 @@ pub(crate) unsafe fn gemm<T: Element>(
     unsafe {
         gemm_with(
             T::serial,
+            num_threads(),
             m,
             k,
             n,
@@ -103,13 +107,15 @@ pub(crate) type SerialFn<T> = unsafe fn(
     isize,
 );
 
-/// [`gemm`] with the single-threaded kernel family `serial` (tests pass the portable one).
+/// [`gemm`] with the single-threaded kernel family `serial` (tests pass the portable one),
+/// split across up to `threads` threads.
 ///
 /// # Safety
 /// The contract of [`gemm`].
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn gemm_with<T: Element>(
     serial: SerialFn<T>,
+    threads: usize,
     m: usize,
     k: usize,
     n: usize,
@@ -134,7 +140,7 @@ pub(crate) unsafe fn gemm_with<T: Element>(
         // SAFETY: the transposed views address exactly the same elements.
         unsafe {
             gemm_with(
-                serial, n, k, m, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc,
+                serial, threads, n, k, m, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc,
             )
         };
         return;
@@ -144,8 +150,162 @@ pub(crate) unsafe fn gemm_with<T: Element>(
         unsafe { scale(m, n, beta, c, rsc, csc) };
         return;
     }
+    let task = Task {
+        serial,
+        m,
+        k,
+        n,
+        alpha,
+        a,
+        rsa,
+        csa,
+        b,
+        rsb,
+        csb,
+        beta,
+        c,
+        rsc,
+        csc,
+        split: Split::Rows,
+        tiles: 0,
+    };
+    if let Some(task) = task.plan(threads) {
+        let data = (&raw const task).cast::<()>();
+        // SAFETY: `run_part` reads the task (alive until `pool::run` returns) and computes
+        // disjoint row or column ranges of C for distinct parts.
+        if unsafe { pool::run(task.parts(threads), run_part::<T>, data) } {
+            return;
+        }
+    }
     // SAFETY: forwarded contract, `m, n, k > 0`.
     unsafe { serial(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+}
+
+/// Smallest `m·k·n` worth splitting across threads: below it, waking a worker (several
+/// microseconds) costs more than it saves.
+const PARALLEL_MIN_MKN: usize = 1 << 18;
+
+/// Which dimension of C a parallel GEMM splits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Split {
+    /// Row ranges (multiples of `MR`): each thread packs its rows of A.
+    Rows,
+    /// Column ranges (multiples of `NR`): each thread packs all of A.
+    Cols,
+}
+
+/// A GEMM and how it is split: what each thread of a parallel call reads.
+struct Task<T: Element> {
+    serial: SerialFn<T>,
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: T,
+    a: *const T,
+    rsa: isize,
+    csa: isize,
+    b: *const T,
+    rsb: isize,
+    csb: isize,
+    beta: T,
+    c: *mut T,
+    rsc: isize,
+    csc: isize,
+    split: Split,
+    /// Register tiles along the split dimension.
+    tiles: usize,
+}
+
+impl<T: Element> Task<T> {
+    /// Chooses the split for `threads` threads, or `None` to stay single-threaded.
+    ///
+    /// Splitting columns makes every thread pack all of A (`m·k` extra work); splitting rows
+    /// makes every thread pack all of B (`k·n`) unless B is column-major and read in place
+    /// (then nothing). The cheaper split with enough tiles for every thread wins.
+    fn plan(mut self, threads: usize) -> Option<Self> {
+        if threads < 2 || self.m.saturating_mul(self.n).saturating_mul(self.k) < PARALLEL_MIN_MKN {
+            return None;
+        }
+        let row_tiles = self.m.div_ceil(T::MR);
+        let col_tiles = self.n.div_ceil(T::NR);
+        let b_in_place = self.rsb == 1 && self.csb != 0;
+        let rows_cost = if b_in_place { 0 } else { self.k * self.n };
+        let cols_cost = self.m * self.k;
+        let rows_ok = row_tiles >= 2;
+        let cols_ok = col_tiles >= 2;
+        (self.split, self.tiles) = match (rows_ok, cols_ok) {
+            (true, true) if rows_cost <= cols_cost => (Split::Rows, row_tiles),
+            (true, false) => (Split::Rows, row_tiles),
+            (_, true) => (Split::Cols, col_tiles),
+            (false, false) => return None,
+        };
+        Some(self)
+    }
+
+    /// Number of parts for `threads` threads (at most one tile each).
+    fn parts(&self, threads: usize) -> usize {
+        threads.min(self.tiles).min(pool::MAX_THREADS)
+    }
+}
+
+/// Computes part `part` of `parts` of the task at `data`: a contiguous, tile-aligned range
+/// of C's rows or columns.
+///
+/// # Safety
+/// `data` points to a live `Task<T>` satisfying [`gemm`]'s contract, made by `Task::plan`.
+unsafe fn run_part<T: Element>(data: *const (), part: usize, parts: usize) {
+    // SAFETY: caller's contract.
+    let t = unsafe { &*data.cast::<Task<T>>() };
+    let (lo, hi) = (t.tiles * part / parts, t.tiles * (part + 1) / parts);
+    // SAFETY: the range `[lo, hi)` of tiles is inside the split dimension (clamped to its
+    // length), so the offset sub-matrices of A, B and C are inside the originals, and
+    // distinct parts write disjoint parts of C.
+    unsafe {
+        match t.split {
+            Split::Rows => {
+                let (r0, r1) = (lo * T::MR, (hi * T::MR).min(t.m));
+                if r0 < r1 {
+                    (t.serial)(
+                        r1 - r0,
+                        t.k,
+                        t.n,
+                        t.alpha,
+                        t.a.offset(r0 as isize * t.rsa),
+                        t.rsa,
+                        t.csa,
+                        t.b,
+                        t.rsb,
+                        t.csb,
+                        t.beta,
+                        t.c.offset(r0 as isize * t.rsc),
+                        t.rsc,
+                        t.csc,
+                    );
+                }
+            }
+            Split::Cols => {
+                let (c0, c1) = (lo * T::NR, (hi * T::NR).min(t.n));
+                if c0 < c1 {
+                    (t.serial)(
+                        t.m,
+                        t.k,
+                        c1 - c0,
+                        t.alpha,
+                        t.a,
+                        t.rsa,
+                        t.csa,
+                        t.b.offset(c0 as isize * t.csb),
+                        t.rsb,
+                        t.csb,
+                        t.beta,
+                        t.c.offset(c0 as isize * t.csc),
+                        t.rsc,
+                        t.csc,
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// `C ← β·C` (`C ← 0` without reading `C` when `β = 0`).
