@@ -3,7 +3,8 @@
 //! ```text
 //! for jc in 0..n step NC            C[:, jc..] and B[:, jc..]    (B block: L3)
 //!   for pc in 0..k step KC          rank-kc update
-//!     pack B[pc.., jc..] → B̄        kc × nc as NR-column panels
+//!     pack B[pc.., jc..] → B̄        kc × nc as NR-column panels (unless B is column-major:
+//!                                   then the kernel reads it in place)
 //!     for ic in 0..m step MC
 //!       pack A[ic.., pc..] → Ā      mc × kc as MR-row panels      (A block: L2)
 //!       for jr in 0..nc step NR     one B̄ panel                   (kc × NR: L1)

@@ -11,7 +11,10 @@
 //! `NR`-column panels (`kc × NR` each, the panel the microkernel keeps in L1), `A` is packed
 //! `mc × kc` at a time into `MR`-row panels (the block that stays in L2), and a register-tile
 //! microkernel computes each `MR × NR` tile of `C` as `kc` rank-1 updates of SIMD
-//! accumulators. Panels are zero-padded, so partial tiles run the same kernel into a stack
+//! accumulators. A column-major `B` (unit row stride, e.g. a batch `X`) is not packed but
+//! read in place by the microkernel, which is faster for the small `m` of a network layer.
+//! Row-major `A` is packed with in-register transposes. Panels are zero-padded, so partial
+//! tiles run the same kernel into a stack
 //! tile and are merged with the same arithmetic. Tile shapes on x86-64 with AVX2 + FMA
 //! ([`kernel_avx2`]): `f32` 16 × 6, `f64` 8 × 6 (twelve `ymm` accumulators); elsewhere the
 //! same shapes as plain loops ([`kernel_generic`]). Kernels are chosen once per process
@@ -21,11 +24,20 @@
 //! microkernel writes contiguous columns; `k = 0` or `α = 0` only scales `C` by `β` (A and B
 //! are not read, as in BLAS).
 //!
+//! # Threads
+//! A product with `m·k·n ≥ 2¹⁸` is split across [`num_threads`] threads (the caller and
+//! workers of a persistent pool, [`pool`]): C is cut into tile-aligned row ranges (each
+//! thread packs only its rows of A; chosen when B is read in place or is the smaller
+//! operand) or column ranges (each thread packs all of A), two chunks per thread, claimed
+//! dynamically. Nothing is allocated per call.
+//!
 //! # Determinism
 //! Every element of `C` is `Σ_p A[i,p]·B[p,j]`, accumulated in increasing `p` within each
 //! `kc` block (one FMA per term on AVX2), the blocks combined in increasing order; `kc`
 //! depends on `k` only. The result is therefore the same bits whatever the position of the
-//! element in its tile, the split of `m` and `n` into blocks, or the number of threads.
+//! element in its tile, the split of `m` and `n` into blocks or chunks, or the number of
+//! threads (`tests/gemm_threads.rs` checks 1–4 threads bit for bit). The AVX2 and portable
+//! kernels round differently (FMA versus multiply-then-add); one process always uses one.
 
 mod buffer;
 mod dispatch;
@@ -36,6 +48,8 @@ mod kernel_generic;
 mod pool;
 #[cfg(test)]
 mod tests;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use pool::{num_threads, set_num_threads};
 
@@ -168,12 +182,15 @@ pub(crate) unsafe fn gemm_with<T: Element>(
         csc,
         split: Split::Rows,
         tiles: 0,
+        chunks: 0,
+        next: AtomicUsize::new(0),
     };
     if let Some(task) = task.plan(threads) {
         let data = (&raw const task).cast::<()>();
-        // SAFETY: `run_part` reads the task (alive until `pool::run` returns) and computes
-        // disjoint row or column ranges of C for distinct parts.
-        if unsafe { pool::run(task.parts(threads), run_part::<T>, data) } {
+        let threads = threads.min(task.chunks);
+        // SAFETY: `run_part` reads the task (alive until `pool::run` returns) and each chunk,
+        // claimed by exactly one thread, covers a disjoint row or column range of C.
+        if unsafe { pool::run(threads, run_part::<T>, data) } {
             return;
         }
     }
@@ -214,6 +231,11 @@ struct Task<T: Element> {
     split: Split,
     /// Register tiles along the split dimension.
     tiles: usize,
+    /// Number of tile-aligned chunks the split dimension is cut into.
+    chunks: usize,
+    /// Next chunk to claim: threads take chunks dynamically, so a thread delayed by the OS
+    /// (a shared machine) leaves its share to the others instead of stalling the call.
+    next: AtomicUsize,
 }
 
 impl<T: Element> Task<T> {
@@ -239,27 +261,44 @@ impl<T: Element> Task<T> {
             (_, true) => (Split::Cols, col_tiles),
             (false, false) => return None,
         };
+        self.chunks = self
+            .tiles
+            .min(CHUNKS_PER_THREAD * threads.min(pool::MAX_THREADS));
         Some(self)
-    }
-
-    /// Number of parts for `threads` threads (at most one tile each).
-    fn parts(&self, threads: usize) -> usize {
-        threads.min(self.tiles).min(pool::MAX_THREADS)
     }
 }
 
-/// Computes part `part` of `parts` of the task at `data`: a contiguous, tile-aligned range
-/// of C's rows or columns.
+/// Chunks per thread in a parallel GEMM: enough to rebalance when one thread is delayed,
+/// few enough that each chunk keeps several register tiles (reuse of the packed panels).
+const CHUNKS_PER_THREAD: usize = 2;
+
+/// One thread's share of the task at `data`: claims and computes chunks until none is left.
 ///
 /// # Safety
 /// `data` points to a live `Task<T>` satisfying [`gemm`]'s contract, made by `Task::plan`.
-unsafe fn run_part<T: Element>(data: *const (), part: usize, parts: usize) {
+unsafe fn run_part<T: Element>(data: *const (), _part: usize, _parts: usize) {
     // SAFETY: caller's contract.
     let t = unsafe { &*data.cast::<Task<T>>() };
-    let (lo, hi) = (t.tiles * part / parts, t.tiles * (part + 1) / parts);
+    loop {
+        let chunk = t.next.fetch_add(1, Ordering::Relaxed);
+        if chunk >= t.chunks {
+            return;
+        }
+        // SAFETY: caller's contract; `chunk` was claimed by this thread only.
+        unsafe { run_chunk(t, chunk) };
+    }
+}
+
+/// Computes chunk `chunk` of the task: a contiguous, tile-aligned range of C's rows or
+/// columns.
+///
+/// # Safety
+/// `t` satisfies [`gemm`]'s contract and `chunk < t.chunks` is computed by no other thread.
+unsafe fn run_chunk<T: Element>(t: &Task<T>, chunk: usize) {
+    let (lo, hi) = (t.tiles * chunk / t.chunks, t.tiles * (chunk + 1) / t.chunks);
     // SAFETY: the range `[lo, hi)` of tiles is inside the split dimension (clamped to its
     // length), so the offset sub-matrices of A, B and C are inside the originals, and
-    // distinct parts write disjoint parts of C.
+    // distinct chunks write disjoint parts of C.
     unsafe {
         match t.split {
             Split::Rows => {

@@ -27,7 +27,10 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 ///
 /// Results do not depend on this setting: every element of the product is computed by one
 /// thread with the same blocking of the inner dimension, so any thread count gives the same
-/// bits (see the GEMM module docs).
+/// bits (see the GEMM module docs). Only products with `m·k·n ≥ 2¹⁸` are split. One caller
+/// at a time uses the worker pool; a GEMM issued while another thread's GEMM holds it runs
+/// on its own thread. Code that parallelises at a higher level (e.g. one thread per part of
+/// a batch) should call `set_num_threads(1)`.
 ///
 /// ```
 /// deepmultinet::set_num_threads(1);
