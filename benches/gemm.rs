@@ -1,11 +1,12 @@
-//! The crate's GEMM against `matrixmultiply` on the products a training step performs and on
-//! a 1024³ peak problem. Throughput is in FLOPs (`2·m·k·n` elements), so criterion's
+//! The crate's GEMM against `matrixmultiply` (single-threaded) on the products a training
+//! step performs and on a 1024³ peak problem, then the crate's GEMM on all cores
+//! (`deepmultinet-mt`). Throughput is in FLOPs (`2·m·k·n` elements), so criterion's
 //! `Gelem/s` reads as GFLOP/s.
 //!
 //! `cargo bench --bench gemm -- --warm-up-time 1 --measurement-time 3`
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use deepmultinet::Scalar;
+use deepmultinet::{Scalar, set_num_threads};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
@@ -119,11 +120,16 @@ fn group<T: Scalar>(c: &mut Criterion, name: &str, shapes: &[Shape], theirs: Raw
         } else {
             g.sample_size(50);
         }
+        set_num_threads(1);
         g.bench_function(BenchmarkId::new("deepmultinet", shape.0), |bch| {
             bch.iter(|| run(T::gemm_raw, &mut p))
         });
         g.bench_function(BenchmarkId::new("matrixmultiply", shape.0), |bch| {
             bch.iter(|| run(theirs, &mut p))
+        });
+        set_num_threads(0);
+        g.bench_function(BenchmarkId::new("deepmultinet-mt", shape.0), |bch| {
+            bch.iter(|| run(T::gemm_raw, &mut p))
         });
     }
     g.finish();

@@ -3,7 +3,8 @@
 //! run (`scripts/bench-report` turns criterion's output into BENCHMARKS.md's tables).
 //!
 //! ```text
-//! cargo bench --bench train_step
+//! cargo bench --bench train_step                              # all cores (default)
+//! DEEPMULTINET_THREADS=1 cargo bench --bench train_step       # one thread
 //! ```
 //!
 //! Groups (criterion `Throughput::Elements` = samples, or FLOPs for `peak`):
@@ -11,8 +12,8 @@
 //! - `step_784_30_10_sigmoid_sgd_f32/10`: `cost_grad` + SGD update (Nielsen's network);
 //! - `full_batch_400_25_10_sigmoid_f64/5000`: full-batch `cost_grad` (the course's size);
 //! - `forward_784_128_64_10_relu_f32/{1,1024}`: inference (`predict_proba`);
-//! - `peak/{f32,f64}_{1,all}_threads`: 1024³ GEMM through `Scalar::gemm_raw`, on one thread
-//!   and on every thread at once (one independent product per thread).
+//! - `peak/{f32,f64}_{1_thread,all_threads}`: one 1024³ GEMM through `Scalar::gemm_raw`, with
+//!   `set_num_threads(1)` and with every core (the product split across the pool).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use deepmultinet::optim::{Adam, AdamConfig, Sgd, SgdConfig, StepOptimizer};
@@ -58,6 +59,13 @@ fn step_bench<L: OutputLoss>(
 }
 
 fn training_steps(c: &mut Criterion) {
+    // `DEEPMULTINET_THREADS=1 cargo bench --bench train_step` measures the one-thread figures.
+    if let Some(n) = std::env::var("DEEPMULTINET_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        deepmultinet::set_num_threads(n);
+    }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
     let modern = Network::builder(784)
         .hidden(128, Relu)
@@ -113,60 +121,44 @@ fn training_steps(c: &mut Criterion) {
     g.finish();
 }
 
-/// `threads` independent n³ products at once through the crate's GEMM kernel.
-fn gemm_on_threads<T: Scalar>(n: usize, mats: &mut [(Vec<T>, Vec<T>, Vec<T>)]) {
-    std::thread::scope(|s| {
-        for (a, b, c) in mats.iter_mut() {
-            s.spawn(move || {
-                // SAFETY: a, b, c are distinct n×n column-major buffers.
-                unsafe {
-                    T::gemm_raw(
-                        n,
-                        n,
-                        n,
-                        T::of(1.0),
-                        a.as_ptr(),
-                        1,
-                        n as isize,
-                        b.as_ptr(),
-                        1,
-                        n as isize,
-                        T::of(0.0),
-                        c.as_mut_ptr(),
-                        1,
-                        n as isize,
-                    )
-                }
-            });
-        }
-    });
+/// One n³ product through the crate's GEMM kernel (split across the pool's threads when
+/// more than one is configured — exactly what a training step's GEMMs get).
+fn gemm_once<T: Scalar>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
+    // SAFETY: a, b, c are distinct n×n column-major buffers.
+    unsafe {
+        T::gemm_raw(
+            n,
+            n,
+            n,
+            T::of(1.0),
+            a.as_ptr(),
+            1,
+            n as isize,
+            b.as_ptr(),
+            1,
+            n as isize,
+            T::of(0.0),
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+        )
+    }
 }
 
 fn peak_for<T: Scalar>(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     let n = 1024;
-    let all = deepmultinet::num_threads();
-    for threads in [1, all] {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
-        let mut mats: Vec<_> = (0..threads)
-            .map(|_| {
-                let a: Vec<T> = (0..n * n).map(|_| T::of(rng.random::<f64>())).collect();
-                let b: Vec<T> = (0..n * n).map(|_| T::of(rng.random::<f64>())).collect();
-                (a, b, vec![T::of(0.0); n * n])
-            })
-            .collect();
-        let name = if threads == 1 {
-            "1_thread".to_string()
-        } else {
-            "all_threads".to_string()
-        };
-        g.throughput(Throughput::Elements((2 * n * n * n * threads) as u64));
-        g.bench_function(format!("{}_{name}", T::NAME), |b| {
-            b.iter(|| gemm_on_threads::<T>(n, &mut mats))
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+    let a: Vec<T> = (0..n * n).map(|_| T::of(rng.random::<f64>())).collect();
+    let b: Vec<T> = (0..n * n).map(|_| T::of(rng.random::<f64>())).collect();
+    let mut c = vec![T::of(0.0); n * n];
+    g.throughput(Throughput::Elements((2 * n * n * n) as u64));
+    for (threads, name) in [(1, "1_thread"), (0, "all_threads")] {
+        deepmultinet::set_num_threads(threads);
+        g.bench_function(format!("{}_{name}", T::NAME), |bch| {
+            bch.iter(|| gemm_once::<T>(n, &a, &b, &mut c))
         });
-        if all == 1 {
-            break;
-        }
     }
+    deepmultinet::set_num_threads(0);
 }
 
 fn peak(c: &mut Criterion) {

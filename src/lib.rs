@@ -65,13 +65,13 @@ pub use activation::{
     Activation, Elementwise, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
 };
 pub use error::{Error, Result};
+pub use gemm::{num_threads, set_num_threads};
 pub use gradcheck::{CheckIndices, GradientCheck, GradientCheckReport};
 pub use init::Init;
 pub use layout::Layout;
 pub use loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
 pub use network::{Network, NetworkBuilder};
 pub use observer::{Event, Observer};
-pub use parallel::{num_threads, set_num_threads};
 pub use scalar::Scalar;
 pub use targets::Targets;
 pub use train::{History, TrainConfig, Trainer};

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::linalg::{column_range, gemm, transposed};
 use crate::loss::OutputLoss;
 use crate::network::Network;
+use crate::parallel::{DisjointMut, for_each_range};
 use crate::scalar::Scalar;
 use crate::targets::Targets;
 use crate::workspace::{LayerBuffers, Workspace, view, view_mut};
@@ -25,6 +26,16 @@ use num_traits::{One, Zero};
 
 /// Samples per chunk when predicting on a large data set (bounds the workspace's memory).
 const PREDICT_CHUNK: usize = 2048;
+
+/// Measurement switch: `DEEPMULTINET_BATCH_SPLIT=0` turns batch splitting off (GEMMs are
+/// then split instead), read once.
+fn batch_split_enabled() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var("DEEPMULTINET_BATCH_SPLIT").map_or(true, |v| v != "0"))
+}
+
+/// Most parts a batch is split into (the GEMM pool's thread cap).
+const MAX_PARTS: usize = 64;
 
 /// A batch is split across threads only if every thread gets at least this many samples.
 const MIN_COLUMNS_PER_THREAD: usize = 16;
@@ -177,14 +188,17 @@ impl<L: OutputLoss> Network<L> {
         let m = x.ncols();
         let zero = L::Scalar::zero();
         let inv_m = L::Scalar::one() / L::Scalar::of_usize(m);
-        let pool = crate::parallel::pool();
-        let parts = pool
-            .as_ref()
-            .map_or(1, |p| p.threads().min(m / MIN_COLUMNS_PER_THREAD).max(1));
+        let parts = if batch_split_enabled() {
+            crate::parallel::available_parts()
+                .min(m / MIN_COLUMNS_PER_THREAD)
+                .clamp(1, MAX_PARTS)
+        } else {
+            1
+        };
         ws.last_m = m;
         ws.last_parts = parts;
-        let (data_cost, reg_sum) = match pool {
-            Some(pool) if parts > 1 => {
+        let (data_cost, reg_sum) = match parts {
+            2.. => {
                 let mut extra = std::mem::take(&mut ws.parts);
                 while extra.len() < parts - 1 {
                     extra.push(std::sync::Mutex::new(Default::default()));
@@ -192,45 +206,59 @@ impl<L: OutputLoss> Network<L> {
                 let bounds = |t: usize| (t * m / parts, (t + 1) * m / parts);
                 let main = std::sync::Mutex::new((&mut *ws, &mut *grad, zero, zero));
                 let job = |t: usize| {
-                    if t >= parts {
-                        return;
-                    }
-                    let (start, end) = bounds(t);
-                    let xt = column_range(*x, start..end);
-                    let yt = y.columns(start..end);
-                    if t == 0 {
-                        let mut guard = main.lock().unwrap_or_else(|e| e.into_inner());
-                        let (w, g, c, r) = &mut *guard;
-                        self.forward_raw(theta, &xt, w);
-                        (*c, *r) = self.backward_raw(theta, &xt, &yt, inv_m, lambda, w, g);
-                    } else {
-                        let mut part = extra[t - 1].lock().unwrap_or_else(|e| e.into_inner());
-                        let part = &mut *part;
-                        if part.grad.len() != theta.len() {
-                            part.grad = vec![zero; theta.len()];
+                    crate::parallel::as_split_part(|| {
+                        if t >= parts {
+                            return;
                         }
-                        self.forward_raw(theta, &xt, &mut part.ws);
-                        (part.cost, _) = self.backward_raw(
-                            theta,
-                            &xt,
-                            &yt,
-                            inv_m,
-                            zero,
-                            &mut part.ws,
-                            &mut part.grad,
-                        );
-                    }
+                        let (start, end) = bounds(t);
+                        let xt = column_range(*x, start..end);
+                        let yt = y.columns(start..end);
+                        if t == 0 {
+                            let mut guard = main.lock().unwrap_or_else(|e| e.into_inner());
+                            let (w, g, c, r) = &mut *guard;
+                            self.forward_raw(theta, &xt, w);
+                            (*c, *r) = self.backward_raw(theta, &xt, &yt, inv_m, lambda, w, g);
+                        } else {
+                            let mut part = extra[t - 1].lock().unwrap_or_else(|e| e.into_inner());
+                            let part = &mut *part;
+                            if part.grad.len() != theta.len() {
+                                part.grad = vec![zero; theta.len()];
+                            }
+                            self.forward_raw(theta, &xt, &mut part.ws);
+                            (part.cost, _) = self.backward_raw(
+                                theta,
+                                &xt,
+                                &yt,
+                                inv_m,
+                                zero,
+                                &mut part.ws,
+                                &mut part.grad,
+                            );
+                        }
+                    })
                 };
-                pool.run(&job);
+                crate::parallel::run_parts(parts, &job);
                 let (_, _, mut cost, reg_sum) =
                     main.into_inner().unwrap_or_else(|e| e.into_inner());
-                for part in extra.iter_mut().take(parts - 1) {
+                // Sum the parts' gradients into `grad` (in part order, so the result does
+                // not depend on timing), each thread of the pool taking a range of θ.
+                let mut others: [&[L::Scalar]; MAX_PARTS] = [&[]; MAX_PARTS];
+                for (slot, part) in others.iter_mut().zip(extra.iter_mut().take(parts - 1)) {
                     let part = part.get_mut().unwrap_or_else(|e| e.into_inner());
-                    for (g, &p) in grad.iter_mut().zip(&part.grad) {
-                        *g += p;
-                    }
                     cost += part.cost;
+                    *slot = &part.grad;
                 }
+                let others = &others[..(parts - 1).min(MAX_PARTS)];
+                let total = DisjointMut::new(grad);
+                for_each_range(theta.len(), 1 << 14, &|r| {
+                    // SAFETY: `for_each_range` hands out disjoint ranges.
+                    let g = unsafe { total.piece(r.clone()) };
+                    for other in others {
+                        for (gi, &p) in g.iter_mut().zip(&other[r.clone()]) {
+                            *gi += p;
+                        }
+                    }
+                });
                 ws.parts = extra;
                 (cost, reg_sum)
             }

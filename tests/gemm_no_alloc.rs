@@ -3,7 +3,7 @@
 //!
 //! This binary holds a single test so that nothing else allocates while it counts.
 
-use deepmultinet::Scalar;
+use deepmultinet::{Scalar, set_num_threads};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -93,16 +93,25 @@ fn buffers<T: Scalar>() -> Vec<(Vec<T>, Vec<T>, Vec<T>)> {
 fn gemm_allocates_nothing_after_warm_up() {
     let mut b32 = buffers::<f32>();
     let mut b64 = buffers::<f64>();
-    // Warm-up: grows this thread's packing buffers to the largest case.
-    run_all(&mut b32);
-    run_all(&mut b64);
-    let before = ALLOCS.load(Ordering::SeqCst);
-    for _ in 0..3 {
+    let mut after = 0;
+    // One thread, then split across the worker pool (3 threads, whatever the core count).
+    for threads in [1, 3] {
+        set_num_threads(threads);
+        // Warm-up: spawns the workers and grows every thread's packing buffers.
         run_all(&mut b32);
         run_all(&mut b64);
+        let before = ALLOCS.load(Ordering::SeqCst);
+        for _ in 0..3 {
+            run_all(&mut b32);
+            run_all(&mut b64);
+        }
+        after = ALLOCS.load(Ordering::SeqCst);
+        assert_eq!(
+            after - before,
+            0,
+            "allocations in warmed-up GEMM calls, {threads} threads"
+        );
     }
-    let after = ALLOCS.load(Ordering::SeqCst);
-    assert_eq!(after - before, 0, "allocations in warmed-up GEMM calls");
     // The counter does see allocations (the test would be vacuous otherwise).
     let v = std::hint::black_box(vec![0u8; 16]);
     drop(v);

@@ -3,7 +3,8 @@
 //! ```text
 //! for jc in 0..n step NC            C[:, jc..] and B[:, jc..]    (B block: L3)
 //!   for pc in 0..k step KC          rank-kc update
-//!     pack B[pc.., jc..] → B̄        kc × nc as NR-column panels
+//!     pack B[pc.., jc..] → B̄        kc × nc as NR-column panels (unless B is column-major:
+//!                                   then the kernel reads it in place)
 //!     for ic in 0..m step MC
 //!       pack A[ic.., pc..] → Ā      mc × kc as MR-row panels      (A block: L2)
 //!       for jr in 0..nc step NR     one B̄ panel                   (kc × NR: L1)
@@ -32,6 +33,10 @@ pub(crate) trait Element:
     const ZERO: Self;
     /// `1`.
     const ONE: Self;
+    /// Rows of this type's register tile (every kernel family uses the same shape).
+    const MR: usize;
+    /// Columns of this type's register tile.
+    const NR: usize;
 
     /// Single-threaded `C ← α·A·B + β·C` with the best kernel this CPU supports
     /// (selected once, see [`super::dispatch`]). Requires `m, n, k > 0`.
@@ -60,6 +65,8 @@ pub(crate) trait Element:
 impl Element for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const MR: usize = 16;
+    const NR: usize = 6;
     #[inline]
     unsafe fn serial(
         m: usize,
@@ -89,6 +96,8 @@ impl Element for f32 {
 impl Element for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const MR: usize = 8;
+    const NR: usize = 6;
     #[inline]
     unsafe fn serial(
         m: usize,
@@ -130,23 +139,45 @@ pub(super) trait Kernel {
     /// Columns of a packed B block (`nc`, multiple of `NR`).
     const NC: usize;
 
-    /// `C[0..MR, 0..NR] ← α·Ā·B̄ + β·C` on one packed `MR × kc` panel and one packed
-    /// `kc × NR` panel, finishing each element with [`store`]'s arithmetic.
+    /// `C[0..MR, 0..NR] ← α·Ā·B̄ + β·C` on one packed `MR × kc` panel of A and one `kc × NR`
+    /// panel of B with element `(p, j)` at `b + p·b_rs + j·b_cs` (`(NR, 1)` when packed),
+    /// finishing each element with [`store`]'s arithmetic.
     ///
     /// # Safety
-    /// `a` valid for `MR·kc` reads, `b` for `NR·kc` reads, `c` an `MR × NR` tile with strides
-    /// `(rsc, csc)` valid for writes (and reads when `β ≠ 0`), not overlapping `a` or `b`.
+    /// `a` valid for `MR·kc` reads, `b` for reads of the `kc × NR` panel so described, `c` an
+    /// `MR × NR` tile with strides `(rsc, csc)` valid for writes (and reads when `β ≠ 0`), not
+    /// overlapping `a` or `b`.
     #[allow(clippy::too_many_arguments)]
     unsafe fn tile(
         kc: usize,
         alpha: Self::T,
         a: *const Self::T,
         b: *const Self::T,
+        b_rs: isize,
+        b_cs: isize,
         beta: Self::T,
         c: *mut Self::T,
         rsc: isize,
         csc: isize,
     );
+
+    /// Packs an `mc × kc` block of A (strides `(rsa, csa)`) into `MR`-row panels (see
+    /// [`pack`]); kernels override this with SIMD transposes for row-major A.
+    ///
+    /// # Safety
+    /// As for [`pack`] with `width = MR`.
+    #[inline(always)]
+    unsafe fn pack_a(
+        mc: usize,
+        kc: usize,
+        a: *const Self::T,
+        rsa: isize,
+        csa: isize,
+        dst: *mut Self::T,
+    ) {
+        // SAFETY: forwarded contract.
+        unsafe { pack(Self::MR, mc, kc, a, rsa, csa, dst) }
+    }
 }
 
 /// Writes `α·x + β·c` to `c` (`α·x` when `β = 0`, without reading `c`): the one place the
@@ -197,8 +228,19 @@ pub(super) unsafe fn gemm_serial<K: Kernel>(
     let kc_max = block(k, K::KC, 1);
     let mc_max = block(m, K::MC, K::MR);
     let nc_max = block(n, K::NC, K::NR);
+    // A column-major B (unit row stride) is read in place by the microkernel: packing it is a
+    // transpose whose cost is not repaid when `m` is small (measured: 25×400×5000 f64 went
+    // from 18 to 33 GFLOP/s, 128×784×64 f32 from 76 to 84). Only edge panels (fewer than NR
+    // columns) are packed, one at a time, into a panel-sized buffer. A row-major B is packed
+    // (reading it in place measured slower).
+    let direct_b = rsb == 1 && csb != 0;
+    let b_len = if direct_b {
+        kc_max * K::NR
+    } else {
+        kc_max * nc_max
+    };
     let mut packing = Packing::take();
-    let (ap, bp) = packing.regions::<K::T>(mc_max * kc_max, kc_max * nc_max);
+    let (ap, bp) = packing.regions::<K::T>(mc_max * kc_max, b_len);
     let mut jc = 0;
     while jc < n {
         let nc = nc_max.min(n - jc);
@@ -207,11 +249,20 @@ pub(super) unsafe fn gemm_serial<K: Kernel>(
             let kc = kc_max.min(k - pc);
             let beta = if pc == 0 { beta } else { K::T::ONE };
             // SAFETY: `pc < k`, `jc < n`: the offset addresses B[pc, jc] and the `kc × nc`
-            // block from there lies inside B; `bp` holds `kc_max · nc_max ≥ kc · ⌈nc⌉_NR`.
-            unsafe {
-                let bsrc = b.offset(pc as isize * rsb + jc as isize * csb);
-                pack::<K::T>(K::NR, nc, kc, bsrc, csb, rsb, bp);
-            }
+            // block from there lies inside B.
+            let bsrc = unsafe { b.offset(pc as isize * rsb + jc as isize * csb) };
+            let bblk = if direct_b {
+                BBlock::Direct {
+                    b: bsrc,
+                    rsb,
+                    csb,
+                    buf: bp,
+                }
+            } else {
+                // SAFETY: `bp` holds `kc_max · nc_max ≥ kc · ⌈nc⌉_NR` elements.
+                unsafe { pack::<K::T>(K::NR, nc, kc, bsrc, csb, rsb, bp) };
+                BBlock::Packed(bp)
+            };
             let mut ic = 0;
             while ic < m {
                 let mc = mc_max.min(m - ic);
@@ -220,9 +271,9 @@ pub(super) unsafe fn gemm_serial<K: Kernel>(
                 // C, which does not overlap A, B or the packing buffers.
                 unsafe {
                     let asrc = a.offset(ic as isize * rsa + pc as isize * csa);
-                    pack::<K::T>(K::MR, mc, kc, asrc, rsa, csa, ap);
+                    K::pack_a(mc, kc, asrc, rsa, csa, ap);
                     let cblk = c.offset(ic as isize * rsc + jc as isize * csc);
-                    macro_kernel::<K>(mc, nc, kc, alpha, ap, bp, beta, cblk, rsc, csc);
+                    macro_kernel::<K>(mc, nc, kc, alpha, ap, bblk, beta, cblk, rsc, csc);
                 }
                 ic += mc;
             }
@@ -230,6 +281,21 @@ pub(super) unsafe fn gemm_serial<K: Kernel>(
         }
         jc += nc;
     }
+}
+
+/// Where the microkernel finds a `kc × nc` block of B.
+#[derive(Clone, Copy)]
+enum BBlock<T> {
+    /// Packed into `NR`-column panels (`⌈nc/NR⌉` panels of `kc·NR` elements).
+    Packed(*const T),
+    /// In place with strides `(rsb, csb)`; `buf` has room for one packed panel (used for a
+    /// partial last panel).
+    Direct {
+        b: *const T,
+        rsb: isize,
+        csb: isize,
+        buf: *mut T,
+    },
 }
 
 /// Runs the microkernel over every `MR × NR` tile of an `mc × nc` block of C.
@@ -245,7 +311,7 @@ unsafe fn macro_kernel<K: Kernel>(
     kc: usize,
     alpha: K::T,
     ap: *const K::T,
-    bp: *const K::T,
+    b: BBlock<K::T>,
     beta: K::T,
     c: *mut K::T,
     rsc: isize,
@@ -255,31 +321,38 @@ unsafe fn macro_kernel<K: Kernel>(
     let mut jr = 0;
     while jr < nc {
         let nr = K::NR.min(nc - jr);
+        let packed = (K::NR as isize, 1);
+        // SAFETY: panel `jr/NR` of a packed block starts at `jr·kc`; in place, columns
+        // `jr..jr+NR` of the block start at `jr·csb` and exist when `nr = NR`; a partial
+        // panel is packed into `buf` (room for `kc·NR`).
+        let (b_panel, (b_rs, b_cs)) = unsafe {
+            match b {
+                BBlock::Packed(bp) => (bp.add(jr * kc), packed),
+                BBlock::Direct { b, rsb, csb, .. } if nr == K::NR => {
+                    (b.offset(jr as isize * csb), (rsb, csb))
+                }
+                BBlock::Direct { b, rsb, csb, buf } => {
+                    pack_panel(K::NR, nr, kc, b.offset(jr as isize * csb), csb, rsb, buf);
+                    (buf.cast_const(), packed)
+                }
+            }
+        };
         let mut ir = 0;
         while ir < mc {
             let mr = K::MR.min(mc - ir);
-            // SAFETY: panel `jr/NR` of B̄ starts at `jr·kc`, panel `ir/MR` of Ā at `ir·kc`
-            // (each panel is `NR·kc` resp. `MR·kc` long); tile `(ir, jr)` of C lies in the
-            // block. Edge tiles go through `tmp`, an `MR × NR` column-major stack tile.
+            // SAFETY: panel `ir/MR` of Ā starts at `ir·kc` (each is `MR·kc` long); the B
+            // panel is as above; tile `(ir, jr)` of C lies in the block. Edge tiles go
+            // through `tmp`, an `MR × NR` column-major stack tile.
             unsafe {
                 let a_panel = ap.add(ir * kc);
-                let b_panel = bp.add(jr * kc);
                 let ct = c.offset(ir as isize * rsc + jr as isize * csc);
                 if mr == K::MR && nr == K::NR {
-                    K::tile(kc, alpha, a_panel, b_panel, beta, ct, rsc, csc);
+                    K::tile(kc, alpha, a_panel, b_panel, b_rs, b_cs, beta, ct, rsc, csc);
                 } else {
                     let mut tmp = [K::T::ZERO; TILE_MAX];
                     let t = tmp.as_mut_ptr();
-                    K::tile(
-                        kc,
-                        K::T::ONE,
-                        a_panel,
-                        b_panel,
-                        K::T::ZERO,
-                        t,
-                        1,
-                        K::MR as isize,
-                    );
+                    let (one, zero, mr_s) = (K::T::ONE, K::T::ZERO, K::MR as isize);
+                    K::tile(kc, one, a_panel, b_panel, b_rs, b_cs, zero, t, 1, mr_s);
                     for j in 0..nr {
                         for i in 0..mr {
                             let cp = ct.offset(i as isize * rsc + j as isize * csc);
@@ -303,7 +376,7 @@ unsafe fn macro_kernel<K: Kernel>(
 /// `src` addresses a valid `len × kc` matrix with those strides; `dst` is valid for
 /// `⌈len/width⌉·width·kc` writes and does not overlap it.
 #[inline(always)]
-unsafe fn pack<T: Element>(
+pub(super) unsafe fn pack<T: Element>(
     width: usize,
     len: usize,
     kc: usize,

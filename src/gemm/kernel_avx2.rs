@@ -9,8 +9,12 @@
 //! ([`super::dispatch`]); the whole blocked loop is compiled with those features
 //! ([`sgemm`], [`dgemm`]) so packing is vectorised too.
 
-use super::driver::{Kernel, gemm_serial, store};
+use super::driver::{Element, Kernel, gemm_serial, pack, store};
 use std::arch::x86_64::*;
+
+// The tile functions below are written for these shapes.
+const _: () = assert!(<f32 as Element>::MR == 16 && <f32 as Element>::NR == 6);
+const _: () = assert!(<f64 as Element>::MR == 8 && <f64 as Element>::NR == 6);
 
 /// Generates a `2·LANES × 6` tile function for one element type.
 macro_rules! avx_tile {
@@ -29,6 +33,8 @@ macro_rules! avx_tile {
             alpha: $t,
             a: *const $t,
             b: *const $t,
+            b_rs: isize,
+            b_cs: isize,
             beta: $t,
             c: *mut $t,
             rsc: isize,
@@ -38,17 +44,16 @@ macro_rules! avx_tile {
             const MR: usize = 2 * L;
             const NR: usize = 6;
             let mut acc = [[$zero(); 2]; NR];
-            let (mut ap, mut bp) = (a, b);
-            for _ in 0..kc {
-                // SAFETY: the loop runs `kc` times and advances by one packed column of Ā
-                // (`MR` values) and one packed row of B̄ (`NR` values): all reads stay in the
-                // panels the caller vouches for.
-                unsafe {
+            let mut ap = a;
+            // One step of `k`: the column of Ā at `ap` times the row of B̄ whose element `j`
+            // is at `$b!(j)`.
+            macro_rules! step {
+                ($b:ident) => {
                     let a0 = $loadu(ap);
                     let a1 = $loadu(ap.add(L));
                     macro_rules! col {
                         ($j:expr) => {
-                            let bj = $set1(*bp.add($j));
+                            let bj = $set1(*$b!($j));
                             acc[$j][0] = $fmadd(a0, bj, acc[$j][0]);
                             acc[$j][1] = $fmadd(a1, bj, acc[$j][1]);
                         };
@@ -60,7 +65,40 @@ macro_rules! avx_tile {
                     col!(4);
                     col!(5);
                     ap = ap.add(MR);
-                    bp = bp.add(NR);
+                };
+            }
+            if b_rs == NR as isize && b_cs == 1 {
+                let mut bp = b;
+                macro_rules! packed {
+                    ($j:expr) => {
+                        bp.add($j)
+                    };
+                }
+                for _ in 0..kc {
+                    // SAFETY: the loop runs `kc` times and advances by one packed column of
+                    // Ā (`MR` values) and one packed row of B̄ (`NR` values): all reads stay
+                    // in the panels the caller vouches for.
+                    unsafe {
+                        step!(packed);
+                        bp = bp.add(NR);
+                    }
+                }
+            } else {
+                let mut bp = b;
+                let o = [0, b_cs, 2 * b_cs, 3 * b_cs, 4 * b_cs, 5 * b_cs];
+                macro_rules! direct {
+                    ($j:expr) => {
+                        bp.offset(o[$j])
+                    };
+                }
+                for _ in 0..kc {
+                    // SAFETY: as above for Ā; B is read at `(p, j)` = `b + p·b_rs + j·b_cs`
+                    // with `p < kc`, `j < NR`, inside the `kc × NR` panel the caller vouches
+                    // for.
+                    unsafe {
+                        step!(direct);
+                        bp = bp.offset(b_rs);
+                    }
                 }
             }
             if rsc == 1 {
@@ -129,16 +167,141 @@ avx_tile!(
     _mm256_add_pd
 );
 
+/// Packs a full 16-row panel of a row-major A (`src` row `i` at `src + i·rsa`, contiguous
+/// along `k`) into `dst[p·16 + i]`, transposing 8 × 8 blocks in registers.
+///
+/// # Safety
+/// `src` addresses 16 rows of `kc` contiguous elements each; `dst` is valid for `16·kc`
+/// writes; the CPU supports AVX2.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn pack_rows_f32(kc: usize, src: *const f32, rsa: isize, dst: *mut f32) {
+    let mut p = 0;
+    while p + 8 <= kc {
+        for half in 0..2 {
+            // SAFETY: rows `8·half .. 8·half + 8` < 16 and columns `p .. p + 8` ≤ kc are in
+            // the source panel; the stores go to `dst[(p + t)·16 + 8·half ..][..8]`, t < 8.
+            unsafe {
+                let r =
+                    |i: usize| _mm256_loadu_ps(src.offset((8 * half + i) as isize * rsa).add(p));
+                let (r0, r1, r2, r3) = (r(0), r(1), r(2), r(3));
+                let (r4, r5, r6, r7) = (r(4), r(5), r(6), r(7));
+                let (t0, t1) = (_mm256_unpacklo_ps(r0, r1), _mm256_unpackhi_ps(r0, r1));
+                let (t2, t3) = (_mm256_unpacklo_ps(r2, r3), _mm256_unpackhi_ps(r2, r3));
+                let (t4, t5) = (_mm256_unpacklo_ps(r4, r5), _mm256_unpackhi_ps(r4, r5));
+                let (t6, t7) = (_mm256_unpacklo_ps(r6, r7), _mm256_unpackhi_ps(r6, r7));
+                let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+                let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+                let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+                let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+                let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+                let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+                let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+                let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+                let d = dst.add(p * 16 + 8 * half);
+                _mm256_storeu_ps(d, _mm256_permute2f128_ps::<0x20>(u0, u4));
+                _mm256_storeu_ps(d.add(16), _mm256_permute2f128_ps::<0x20>(u1, u5));
+                _mm256_storeu_ps(d.add(32), _mm256_permute2f128_ps::<0x20>(u2, u6));
+                _mm256_storeu_ps(d.add(48), _mm256_permute2f128_ps::<0x20>(u3, u7));
+                _mm256_storeu_ps(d.add(64), _mm256_permute2f128_ps::<0x31>(u0, u4));
+                _mm256_storeu_ps(d.add(80), _mm256_permute2f128_ps::<0x31>(u1, u5));
+                _mm256_storeu_ps(d.add(96), _mm256_permute2f128_ps::<0x31>(u2, u6));
+                _mm256_storeu_ps(d.add(112), _mm256_permute2f128_ps::<0x31>(u3, u7));
+            }
+        }
+        p += 8;
+    }
+    for p in p..kc {
+        for i in 0..16 {
+            // SAFETY: `i < 16`, `p < kc`: inside the source panel and `dst`.
+            unsafe { *dst.add(p * 16 + i) = *src.offset(i as isize * rsa).add(p) };
+        }
+    }
+}
+
+/// Packs a full 8-row panel of a row-major A into `dst[p·8 + i]`, transposing 4 × 4 blocks
+/// in registers.
+///
+/// # Safety
+/// As for [`pack_rows_f32`], with 8 rows.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn pack_rows_f64(kc: usize, src: *const f64, rsa: isize, dst: *mut f64) {
+    let mut p = 0;
+    while p + 4 <= kc {
+        for half in 0..2 {
+            // SAFETY: rows `4·half .. 4·half + 4` < 8 and columns `p .. p + 4` ≤ kc are in
+            // the source panel; the stores go to `dst[(p + t)·8 + 4·half ..][..4]`, t < 4.
+            unsafe {
+                let r =
+                    |i: usize| _mm256_loadu_pd(src.offset((4 * half + i) as isize * rsa).add(p));
+                let (r0, r1, r2, r3) = (r(0), r(1), r(2), r(3));
+                let (t0, t1) = (_mm256_unpacklo_pd(r0, r1), _mm256_unpackhi_pd(r0, r1));
+                let (t2, t3) = (_mm256_unpacklo_pd(r2, r3), _mm256_unpackhi_pd(r2, r3));
+                let d = dst.add(p * 8 + 4 * half);
+                _mm256_storeu_pd(d, _mm256_permute2f128_pd::<0x20>(t0, t2));
+                _mm256_storeu_pd(d.add(8), _mm256_permute2f128_pd::<0x20>(t1, t3));
+                _mm256_storeu_pd(d.add(16), _mm256_permute2f128_pd::<0x31>(t0, t2));
+                _mm256_storeu_pd(d.add(24), _mm256_permute2f128_pd::<0x31>(t1, t3));
+            }
+        }
+        p += 4;
+    }
+    for p in p..kc {
+        for i in 0..8 {
+            // SAFETY: `i < 8`, `p < kc`: inside the source panel and `dst`.
+            unsafe { *dst.add(p * 8 + i) = *src.offset(i as isize * rsa).add(p) };
+        }
+    }
+}
+
+/// Generates [`Kernel::pack_a`] for an AVX2 kernel: full panels of a row-major A (`csa = 1`)
+/// through the register transpose `$rows`, everything else through the portable [`pack`].
+macro_rules! avx_pack_a {
+    ($t:ty, $mr:expr, $rows:ident) => {
+        #[inline(always)]
+        unsafe fn pack_a(mc: usize, kc: usize, a: *const $t, rsa: isize, csa: isize, dst: *mut $t) {
+            if csa != 1 {
+                // SAFETY: forwarded contract.
+                unsafe { pack($mr, mc, kc, a, rsa, csa, dst) };
+                return;
+            }
+            let full = mc / $mr * $mr;
+            let mut i0 = 0;
+            while i0 < full {
+                // SAFETY: rows `i0 .. i0 + MR` ≤ mc of the block and panel `i0/MR` of `dst`
+                // (caller's contract); only reached on AVX2 CPUs (through `sgemm`/`dgemm`).
+                unsafe { $rows(kc, a.offset(i0 as isize * rsa), rsa, dst.add(i0 * kc)) };
+                i0 += $mr;
+            }
+            if full < mc {
+                // SAFETY: the remaining `mc − full < MR` rows and the last panel of `dst`.
+                unsafe {
+                    pack(
+                        $mr,
+                        mc - full,
+                        kc,
+                        a.offset(full as isize * rsa),
+                        rsa,
+                        1,
+                        dst.add(full * kc),
+                    )
+                };
+            }
+        }
+    };
+}
+
 /// `f32` AVX2 kernel: 16 × 6 tiles.
 pub(super) struct F32Avx2;
 
 impl Kernel for F32Avx2 {
     type T = f32;
-    const MR: usize = 16;
-    const NR: usize = 6;
+    const MR: usize = <f32 as Element>::MR;
+    const NR: usize = <f32 as Element>::NR;
     const KC: usize = 256;
     const MC: usize = 128;
     const NC: usize = 3072;
+
+    avx_pack_a!(f32, 16, pack_rows_f32);
 
     #[inline(always)]
     unsafe fn tile(
@@ -146,6 +309,8 @@ impl Kernel for F32Avx2 {
         alpha: f32,
         a: *const f32,
         b: *const f32,
+        b_rs: isize,
+        b_cs: isize,
         beta: f32,
         c: *mut f32,
         rsc: isize,
@@ -153,7 +318,7 @@ impl Kernel for F32Avx2 {
     ) {
         // SAFETY: forwarded contract; this kernel is only reached through `sgemm`, which
         // runs only on CPUs with AVX2 and FMA.
-        unsafe { tile_f32(kc, alpha, a, b, beta, c, rsc, csc) }
+        unsafe { tile_f32(kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc) }
     }
 }
 
@@ -162,11 +327,13 @@ pub(super) struct F64Avx2;
 
 impl Kernel for F64Avx2 {
     type T = f64;
-    const MR: usize = 8;
-    const NR: usize = 6;
+    const MR: usize = <f64 as Element>::MR;
+    const NR: usize = <f64 as Element>::NR;
     const KC: usize = 256;
     const MC: usize = 64;
     const NC: usize = 1536;
+
+    avx_pack_a!(f64, 8, pack_rows_f64);
 
     #[inline(always)]
     unsafe fn tile(
@@ -174,13 +341,15 @@ impl Kernel for F64Avx2 {
         alpha: f64,
         a: *const f64,
         b: *const f64,
+        b_rs: isize,
+        b_cs: isize,
         beta: f64,
         c: *mut f64,
         rsc: isize,
         csc: isize,
     ) {
         // SAFETY: as for `F32Avx2::tile`, through `dgemm`.
-        unsafe { tile_f64(kc, alpha, a, b, beta, c, rsc, csc) }
+        unsafe { tile_f64(kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc) }
     }
 }
 

@@ -3,12 +3,12 @@
 
 use super::driver::{Element, Kernel, store};
 
-/// `C[0..MR, 0..NR] ← α·(Ā·B̄) + β·C` for one packed `MR × kc` panel `a` and one packed
-/// `kc × NR` panel `b`. Each product is accumulated as `acc + a·b` (two roundings).
+/// `C[0..MR, 0..NR] ← α·(Ā·B̄) + β·C` for one packed `MR × kc` panel `a` and one `kc × NR`
+/// panel `b` with element `(p, j)` at `b + p·b_rs + j·b_cs`. Each product is accumulated as
+/// `acc + a·b` (two roundings).
 ///
 /// # Safety
-/// `a` must be valid for `MR·kc` reads, `b` for `NR·kc` reads, and `c` must address an
-/// `MR × NR` tile with strides `(rsc, csc)`, valid for writes (and for reads when `β ≠ 0`).
+/// The contract of [`Kernel::tile`].
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn kernel<T: Element, const MR: usize, const NR: usize>(
@@ -16,6 +16,8 @@ pub(super) unsafe fn kernel<T: Element, const MR: usize, const NR: usize>(
     alpha: T,
     a: *const T,
     b: *const T,
+    b_rs: isize,
+    b_cs: isize,
     beta: T,
     c: *mut T,
     rsc: isize,
@@ -23,12 +25,12 @@ pub(super) unsafe fn kernel<T: Element, const MR: usize, const NR: usize>(
 ) {
     let mut acc = [[T::ZERO; MR]; NR];
     for p in 0..kc {
-        // SAFETY: `p < kc`, so the `MR` values at `a + p·MR` and the `NR` values at
-        // `b + p·NR` lie inside the packed panels (caller's contract).
-        let (ap, bp) = unsafe { (a.add(p * MR), b.add(p * NR)) };
+        // SAFETY: `p < kc`, so the `MR` values at `a + p·MR` and row `p` of the B panel lie
+        // inside the panels (caller's contract).
+        let (ap, bp) = unsafe { (a.add(p * MR), b.offset(p as isize * b_rs)) };
         for (j, col) in acc.iter_mut().enumerate() {
-            // SAFETY: `j < NR`, inside the packed `B` row (see above).
-            let bj = unsafe { *bp.add(j) };
+            // SAFETY: `j < NR`, inside the B panel (see above).
+            let bj = unsafe { *bp.offset(j as isize * b_cs) };
             for (i, x) in col.iter_mut().enumerate() {
                 // SAFETY: `i < MR`, inside the packed `A` column (see above).
                 *x = *x + unsafe { *ap.add(i) } * bj;
@@ -55,8 +57,8 @@ pub(super) struct F32Generic;
 
 impl Kernel for F32Generic {
     type T = f32;
-    const MR: usize = 16;
-    const NR: usize = 6;
+    const MR: usize = <f32 as Element>::MR;
+    const NR: usize = <f32 as Element>::NR;
     const KC: usize = 256;
     const MC: usize = 128;
     const NC: usize = 3072;
@@ -67,13 +69,19 @@ impl Kernel for F32Generic {
         alpha: f32,
         a: *const f32,
         b: *const f32,
+        b_rs: isize,
+        b_cs: isize,
         beta: f32,
         c: *mut f32,
         rsc: isize,
         csc: isize,
     ) {
         // SAFETY: forwarded contract.
-        unsafe { kernel::<f32, 16, 6>(kc, alpha, a, b, beta, c, rsc, csc) }
+        unsafe {
+            kernel::<f32, { <f32 as Element>::MR }, { <f32 as Element>::NR }>(
+                kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc,
+            )
+        }
     }
 }
 
@@ -82,8 +90,8 @@ pub(super) struct F64Generic;
 
 impl Kernel for F64Generic {
     type T = f64;
-    const MR: usize = 8;
-    const NR: usize = 6;
+    const MR: usize = <f64 as Element>::MR;
+    const NR: usize = <f64 as Element>::NR;
     const KC: usize = 256;
     const MC: usize = 64;
     const NC: usize = 1536;
@@ -94,12 +102,18 @@ impl Kernel for F64Generic {
         alpha: f64,
         a: *const f64,
         b: *const f64,
+        b_rs: isize,
+        b_cs: isize,
         beta: f64,
         c: *mut f64,
         rsc: isize,
         csc: isize,
     ) {
         // SAFETY: forwarded contract.
-        unsafe { kernel::<f64, 8, 6>(kc, alpha, a, b, beta, c, rsc, csc) }
+        unsafe {
+            kernel::<f64, { <f64 as Element>::MR }, { <f64 as Element>::NR }>(
+                kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc,
+            )
+        }
     }
 }

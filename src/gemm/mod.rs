@@ -11,7 +11,10 @@
 //! `NR`-column panels (`kc × NR` each, the panel the microkernel keeps in L1), `A` is packed
 //! `mc × kc` at a time into `MR`-row panels (the block that stays in L2), and a register-tile
 //! microkernel computes each `MR × NR` tile of `C` as `kc` rank-1 updates of SIMD
-//! accumulators. Panels are zero-padded, so partial tiles run the same kernel into a stack
+//! accumulators. A column-major `B` (unit row stride, e.g. a batch `X`) is not packed but
+//! read in place by the microkernel, which is faster for the small `m` of a network layer.
+//! Row-major `A` is packed with in-register transposes. Panels are zero-padded, so partial
+//! tiles run the same kernel into a stack
 //! tile and are merged with the same arithmetic. Tile shapes on x86-64 with AVX2 + FMA
 //! ([`kernel_avx2`]): `f32` 16 × 6, `f64` 8 × 6 (twelve `ymm` accumulators); elsewhere the
 //! same shapes as plain loops ([`kernel_generic`]). Kernels are chosen once per process
@@ -21,11 +24,20 @@
 //! microkernel writes contiguous columns; `k = 0` or `α = 0` only scales `C` by `β` (A and B
 //! are not read, as in BLAS).
 //!
+//! # Threads
+//! A product with `m·k·n ≥ 2¹⁸` is split across [`num_threads`] threads (the caller and
+//! workers of a persistent pool, [`pool`]): C is cut into tile-aligned row ranges (each
+//! thread packs only its rows of A; chosen when B is read in place or is the smaller
+//! operand) or column ranges (each thread packs all of A), two chunks per thread, claimed
+//! dynamically. Nothing is allocated per call.
+//!
 //! # Determinism
 //! Every element of `C` is `Σ_p A[i,p]·B[p,j]`, accumulated in increasing `p` within each
 //! `kc` block (one FMA per term on AVX2), the blocks combined in increasing order; `kc`
 //! depends on `k` only. The result is therefore the same bits whatever the position of the
-//! element in its tile, the split of `m` and `n` into blocks, or the number of threads.
+//! element in its tile, the split of `m` and `n` into blocks or chunks, or the number of
+//! threads (`tests/gemm_threads.rs` checks 1–4 threads bit for bit). The AVX2 and portable
+//! kernels round differently (FMA versus multiply-then-add); one process always uses one.
 
 mod buffer;
 mod dispatch;
@@ -33,8 +45,13 @@ mod driver;
 #[cfg(target_arch = "x86_64")]
 mod kernel_avx2;
 mod kernel_generic;
+pub(crate) mod pool;
 #[cfg(test)]
 mod tests;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub use pool::{num_threads, set_num_threads};
 
 pub(crate) use driver::Element;
 
@@ -67,6 +84,11 @@ pub(crate) unsafe fn gemm<T: Element>(
     unsafe {
         gemm_with(
             T::serial,
+            if crate::parallel::in_split() {
+                1
+            } else {
+                num_threads()
+            },
             m,
             k,
             n,
@@ -103,13 +125,15 @@ pub(crate) type SerialFn<T> = unsafe fn(
     isize,
 );
 
-/// [`gemm`] with the single-threaded kernel family `serial` (tests pass the portable one).
+/// [`gemm`] with the single-threaded kernel family `serial` (tests pass the portable one),
+/// split across up to `threads` threads.
 ///
 /// # Safety
 /// The contract of [`gemm`].
 #[allow(clippy::too_many_arguments)]
 pub(crate) unsafe fn gemm_with<T: Element>(
     serial: SerialFn<T>,
+    threads: usize,
     m: usize,
     k: usize,
     n: usize,
@@ -134,7 +158,7 @@ pub(crate) unsafe fn gemm_with<T: Element>(
         // SAFETY: the transposed views address exactly the same elements.
         unsafe {
             gemm_with(
-                serial, n, k, m, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc,
+                serial, threads, n, k, m, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc,
             )
         };
         return;
@@ -144,8 +168,187 @@ pub(crate) unsafe fn gemm_with<T: Element>(
         unsafe { scale(m, n, beta, c, rsc, csc) };
         return;
     }
+    let task = Task {
+        serial,
+        m,
+        k,
+        n,
+        alpha,
+        a,
+        rsa,
+        csa,
+        b,
+        rsb,
+        csb,
+        beta,
+        c,
+        rsc,
+        csc,
+        split: Split::Rows,
+        tiles: 0,
+        chunks: 0,
+        next: AtomicUsize::new(0),
+    };
+    if let Some(task) = task.plan(threads) {
+        let data = (&raw const task).cast::<()>();
+        let threads = threads.min(task.chunks);
+        // SAFETY: `run_part` reads the task (alive until `pool::run` returns) and each chunk,
+        // claimed by exactly one thread, covers a disjoint row or column range of C.
+        if unsafe { pool::run(threads, run_part::<T>, data) } {
+            return;
+        }
+    }
     // SAFETY: forwarded contract, `m, n, k > 0`.
     unsafe { serial(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+}
+
+/// Smallest `m·k·n` worth splitting across threads: below it, waking a worker (several
+/// microseconds) costs more than it saves.
+const PARALLEL_MIN_MKN: usize = 1 << 16;
+
+/// Which dimension of C a parallel GEMM splits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Split {
+    /// Row ranges (multiples of `MR`): each thread packs its rows of A.
+    Rows,
+    /// Column ranges (multiples of `NR`): each thread packs all of A.
+    Cols,
+}
+
+/// A GEMM and how it is split: what each thread of a parallel call reads.
+struct Task<T: Element> {
+    serial: SerialFn<T>,
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: T,
+    a: *const T,
+    rsa: isize,
+    csa: isize,
+    b: *const T,
+    rsb: isize,
+    csb: isize,
+    beta: T,
+    c: *mut T,
+    rsc: isize,
+    csc: isize,
+    split: Split,
+    /// Register tiles along the split dimension.
+    tiles: usize,
+    /// Number of tile-aligned chunks the split dimension is cut into.
+    chunks: usize,
+    /// Next chunk to claim: threads take chunks dynamically, so a thread delayed by the OS
+    /// (a shared machine) leaves its share to the others instead of stalling the call.
+    next: AtomicUsize,
+}
+
+impl<T: Element> Task<T> {
+    /// Chooses the split for `threads` threads, or `None` to stay single-threaded.
+    ///
+    /// Splitting columns makes every thread pack all of A (`m·k` extra work); splitting rows
+    /// makes every thread pack all of B (`k·n`) unless B is column-major and read in place
+    /// (then nothing). The cheaper split with enough tiles for every thread wins.
+    fn plan(mut self, threads: usize) -> Option<Self> {
+        if threads < 2 || self.m.saturating_mul(self.n).saturating_mul(self.k) < PARALLEL_MIN_MKN {
+            return None;
+        }
+        let row_tiles = self.m.div_ceil(T::MR);
+        let col_tiles = self.n.div_ceil(T::NR);
+        let b_in_place = self.rsb == 1 && self.csb != 0;
+        let rows_cost = if b_in_place { 0 } else { self.k * self.n };
+        let cols_cost = self.m * self.k;
+        let rows_ok = row_tiles >= 2;
+        let cols_ok = col_tiles >= 2;
+        (self.split, self.tiles) = match (rows_ok, cols_ok) {
+            (true, true) if rows_cost <= cols_cost => (Split::Rows, row_tiles),
+            (true, false) => (Split::Rows, row_tiles),
+            (_, true) => (Split::Cols, col_tiles),
+            (false, false) => return None,
+        };
+        self.chunks = self
+            .tiles
+            .min(CHUNKS_PER_THREAD * threads.min(pool::MAX_THREADS));
+        Some(self)
+    }
+}
+
+/// Chunks per thread in a parallel GEMM: enough to rebalance when one thread is delayed,
+/// few enough that each chunk keeps several register tiles (reuse of the packed panels).
+const CHUNKS_PER_THREAD: usize = 2;
+
+/// One thread's share of the task at `data`: claims and computes chunks until none is left.
+///
+/// # Safety
+/// `data` points to a live `Task<T>` satisfying [`gemm`]'s contract, made by `Task::plan`.
+unsafe fn run_part<T: Element>(data: *const (), _part: usize, _parts: usize) {
+    // SAFETY: caller's contract.
+    let t = unsafe { &*data.cast::<Task<T>>() };
+    loop {
+        let chunk = t.next.fetch_add(1, Ordering::Relaxed);
+        if chunk >= t.chunks {
+            return;
+        }
+        // SAFETY: caller's contract; `chunk` was claimed by this thread only.
+        unsafe { run_chunk(t, chunk) };
+    }
+}
+
+/// Computes chunk `chunk` of the task: a contiguous, tile-aligned range of C's rows or
+/// columns.
+///
+/// # Safety
+/// `t` satisfies [`gemm`]'s contract and `chunk < t.chunks` is computed by no other thread.
+unsafe fn run_chunk<T: Element>(t: &Task<T>, chunk: usize) {
+    let (lo, hi) = (t.tiles * chunk / t.chunks, t.tiles * (chunk + 1) / t.chunks);
+    // SAFETY: the range `[lo, hi)` of tiles is inside the split dimension (clamped to its
+    // length), so the offset sub-matrices of A, B and C are inside the originals, and
+    // distinct chunks write disjoint parts of C.
+    unsafe {
+        match t.split {
+            Split::Rows => {
+                let (r0, r1) = (lo * T::MR, (hi * T::MR).min(t.m));
+                if r0 < r1 {
+                    (t.serial)(
+                        r1 - r0,
+                        t.k,
+                        t.n,
+                        t.alpha,
+                        t.a.offset(r0 as isize * t.rsa),
+                        t.rsa,
+                        t.csa,
+                        t.b,
+                        t.rsb,
+                        t.csb,
+                        t.beta,
+                        t.c.offset(r0 as isize * t.rsc),
+                        t.rsc,
+                        t.csc,
+                    );
+                }
+            }
+            Split::Cols => {
+                let (c0, c1) = (lo * T::NR, (hi * T::NR).min(t.n));
+                if c0 < c1 {
+                    (t.serial)(
+                        t.m,
+                        t.k,
+                        c1 - c0,
+                        t.alpha,
+                        t.a,
+                        t.rsa,
+                        t.csa,
+                        t.b.offset(c0 as isize * t.csb),
+                        t.rsb,
+                        t.csb,
+                        t.beta,
+                        t.c.offset(c0 as isize * t.csc),
+                        t.rsc,
+                        t.csc,
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// `C ← β·C` (`C ← 0` without reading `C` when `β = 0`).

@@ -157,7 +157,7 @@ impl<T: TestElem> Mat<T> {
 /// the `f64` reference within a rounding-error bound, and that no cell outside C changed.
 #[allow(clippy::too_many_arguments)]
 fn check<T: TestElem>(
-    serial: SerialFn<T>,
+    (serial, threads): (SerialFn<T>, usize),
     (m, k, n): (usize, usize, usize),
     (la, lb, lc): (Layout, Layout, Layout),
     alpha: f64,
@@ -182,6 +182,7 @@ fn check<T: TestElem>(
     unsafe {
         gemm_with(
             serial,
+            threads,
             m,
             k,
             n,
@@ -263,7 +264,7 @@ fn all_layouts<T: TestElem>(serial: SerialFn<T>, shapes: &[(usize, usize, usize)
         for la in LAYOUTS {
             for lb in LAYOUTS {
                 for lc in LAYOUTS {
-                    check::<T>(serial, shape, (la, lb, lc), 1.0, 0.0, false, s as u64);
+                    check::<T>((serial, 1), shape, (la, lb, lc), 1.0, 0.0, false, s as u64);
                 }
             }
         }
@@ -301,9 +302,9 @@ fn alpha_beta_variants_and_nan_c() {
         for &shape in &[(1, 1, 1), (17, 5, 7), (33, 300, 19), (9, 0, 4)] {
             for lc in LAYOUTS {
                 let l = (Layout::Col, Layout::Row, lc);
-                check::<f32>(f32::fast(), shape, l, alpha, beta, nan, i as u64);
-                check::<f64>(f64::fast(), shape, l, alpha, beta, nan, i as u64);
-                check::<f32>(f32::portable(), shape, l, alpha, beta, nan, i as u64);
+                check::<f32>((f32::fast(), 1), shape, l, alpha, beta, nan, i as u64);
+                check::<f64>((f64::fast(), 1), shape, l, alpha, beta, nan, i as u64);
+                check::<f32>((f32::portable(), 1), shape, l, alpha, beta, nan, i as u64);
             }
         }
     }
@@ -313,12 +314,12 @@ fn alpha_beta_variants_and_nan_c() {
 fn big_shapes() {
     let l = (Layout::Col, Layout::Row, Layout::Col);
     for &shape in &[(257, 1031, 67), (257, 67, 1031), (130, 600, 7)] {
-        check::<f32>(f32::fast(), shape, l, 1.0, 0.5, false, 1);
-        check::<f64>(f64::fast(), shape, l, -1.0, 0.0, true, 2);
+        check::<f32>((f32::fast(), 1), shape, l, 1.0, 0.5, false, 1);
+        check::<f64>((f64::fast(), 1), shape, l, -1.0, 0.0, true, 2);
     }
     // Several `nc` blocks for B (f64 NC = 1536) and a transposed A.
     let l = (Layout::Row, Layout::Col, Layout::Col);
-    check::<f64>(f64::fast(), (9, 3, 3100), l, 1.0, 1.0, false, 3);
+    check::<f64>((f64::fast(), 1), (9, 3, 3100), l, 1.0, 1.0, false, 3);
 }
 
 /// Computes a 70 × 50 product whole and as four blocks cut at offsets that are not multiples
@@ -335,6 +336,7 @@ fn tile_position_independence<T: TestElem>(serial: SerialFn<T>) {
         unsafe {
             gemm_with(
                 serial,
+                1,
                 rows.len(),
                 k,
                 cols.len(),
@@ -375,6 +377,22 @@ fn results_do_not_depend_on_tile_position() {
     tile_position_independence::<f32>(f32::portable());
 }
 
+#[test]
+fn threaded_against_naive() {
+    // The pool may be busy with another test's call (then the call runs serially); either
+    // way the result must be right. Bitwise equality with 1 thread: tests/gemm_threads.rs.
+    for threads in [2, 3, 5] {
+        for &shape in &[(130, 70, 40), (40, 70, 130), (9, 200, 300), (257, 67, 31)] {
+            for la in LAYOUTS {
+                let l = (la, Layout::Col, Layout::Col);
+                check::<f32>((f32::fast(), threads), shape, l, 1.0, 0.0, true, 4);
+                let l = (Layout::Col, la, Layout::Row);
+                check::<f64>((f64::fast(), threads), shape, l, 0.5, 2.0, false, 5);
+            }
+        }
+    }
+}
+
 fn layout_strategy() -> impl Strategy<Value = Layout> {
     prop_oneof![
         Just(Layout::Col),
@@ -397,7 +415,7 @@ proptest! {
         beta in prop_oneof![Just(0.0), Just(1.0), -1.0..1.0f64],
         seed in any::<u64>(),
     ) {
-        check::<f32>(f32::fast(), (m, k, n), (la, lb, lc), 1.5, beta, beta == 0.0, seed);
-        check::<f64>(f64::fast(), (m, k, n), (la, lb, lc), -0.5, beta, false, seed);
+        check::<f32>((f32::fast(), 1), (m, k, n), (la, lb, lc), 1.5, beta, beta == 0.0, seed);
+        check::<f64>((f64::fast(), 1), (m, k, n), (la, lb, lc), -0.5, beta, false, seed);
     }
 }

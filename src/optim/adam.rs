@@ -16,6 +16,7 @@
 use super::StepOptimizer;
 use super::sgd::check_step_dims;
 use crate::error::{Error, Result};
+use crate::parallel::{DisjointMut, for_each_range};
 use crate::scalar::Scalar;
 
 /// Configuration of [`Adam`].
@@ -138,14 +139,38 @@ impl<T: Scalar> StepOptimizer<T> for Adam<T> {
         let eps = T::of(c.epsilon);
         let decay = T::of(1.0 - c.learning_rate * c.weight_decay);
         let decoupled = c.weight_decay > 0.0;
-        for (((x, m), v), &g) in theta.iter_mut().zip(&mut self.m).zip(&mut self.v).zip(grad) {
+        let k = AdamStep {
+            b1,
+            b2,
+            one_b1,
+            one_b2,
+            step,
+            inv_sqrt_bc2,
+            eps,
+            decay,
+        };
+        // Long vectors are updated on every thread of the pool, in disjoint ranges (the
+        // result does not depend on the split: each element's update is independent).
+        let (xs, ms, vs) = (
+            DisjointMut::new(theta),
+            DisjointMut::new(&mut self.m),
+            DisjointMut::new(&mut self.v),
+        );
+        for_each_range(grad.len(), PARALLEL_MIN, &|r| {
+            // SAFETY: `for_each_range` hands each thread a range disjoint from the others'.
+            let (x, m, v) = unsafe {
+                (
+                    xs.piece(r.clone()),
+                    ms.piece(r.clone()),
+                    vs.piece(r.clone()),
+                )
+            };
             if decoupled {
-                *x *= decay;
+                k.update::<true>(x, m, v, &grad[r]);
+            } else {
+                k.update::<false>(x, m, v, &grad[r]);
             }
-            *m = b1 * *m + one_b1 * g;
-            *v = b2 * *v + one_b2 * g * g;
-            *x -= step * *m / (v.sqrt() * inv_sqrt_bc2 + eps);
-        }
+        });
         Ok(())
     }
 
@@ -170,5 +195,40 @@ impl<T: Scalar> StepOptimizer<T> for Adam<T> {
         self.t = 0;
         self.beta1_t = 1.0;
         self.beta2_t = 1.0;
+    }
+}
+
+/// Vectors shorter than this are updated on the calling thread only.
+const PARALLEL_MIN: usize = 1 << 14;
+
+/// The per-step constants of an Adam update.
+#[derive(Clone, Copy)]
+struct AdamStep<T> {
+    b1: T,
+    b2: T,
+    one_b1: T,
+    one_b2: T,
+    step: T,
+    inv_sqrt_bc2: T,
+    eps: T,
+    decay: T,
+}
+
+impl<T: Scalar> AdamStep<T> {
+    /// `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`, `x ← x·decay? − step·m/(√v/√(1−β₂ᵗ) + ε)`,
+    /// written as a branch-free loop the compiler vectorises.
+    #[inline(always)]
+    fn update<const DECOUPLED: bool>(&self, x: &mut [T], m: &mut [T], v: &mut [T], g: &[T]) {
+        let n = x.len().min(m.len()).min(v.len()).min(g.len());
+        let (x, m, v, g) = (&mut x[..n], &mut m[..n], &mut v[..n], &g[..n]);
+        for i in 0..n {
+            let gi = g[i];
+            let mi = self.b1 * m[i] + self.one_b1 * gi;
+            let vi = self.b2 * v[i] + self.one_b2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            let xi = if DECOUPLED { x[i] * self.decay } else { x[i] };
+            x[i] = xi - self.step * mi / (vi.sqrt() * self.inv_sqrt_bc2 + self.eps);
+        }
     }
 }

@@ -13,6 +13,7 @@
 
 use super::StepOptimizer;
 use crate::error::{Error, Result};
+use crate::parallel::{DisjointMut, for_each_range};
 use crate::scalar::Scalar;
 
 /// A learning-rate schedule over the step count `t`.
@@ -199,9 +200,15 @@ impl<T: Scalar> StepOptimizer<T> for Sgd<T> {
         let lr = T::of(self.config.schedule.rate(self.config.learning_rate, self.t));
         self.t += 1;
         if self.config.momentum == 0.0 {
-            for (x, &g) in theta.iter_mut().zip(grad) {
-                *x -= lr * g;
-            }
+            // Long vectors are updated on every thread, in disjoint ranges.
+            let xs = DisjointMut::new(theta);
+            for_each_range(grad.len(), 1 << 14, &|r| {
+                // SAFETY: `for_each_range` hands each thread a range disjoint from the others'.
+                let x = unsafe { xs.piece(r.clone()) };
+                for (x, &g) in x.iter_mut().zip(&grad[r]) {
+                    *x -= lr * g;
+                }
+            });
             return Ok(());
         }
         if self.velocity.len() != theta.len() {
