@@ -1,5 +1,6 @@
 //! The one GEMM the crate uses, on nalgebra views of any strides (transposes are
-//! stride-swapped views, never copies), calling the `matrixmultiply` kernels directly.
+//! stride-swapped views, never copies), calling the crate's own kernels (`crate::gemm`)
+//! through [`Scalar::gemm_raw`](crate::Scalar::gemm_raw).
 
 use crate::scalar::Scalar;
 use nalgebra::{Dyn, Matrix, RawStorage, RawStorageMut, ViewStorage};
