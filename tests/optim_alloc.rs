@@ -1,9 +1,7 @@
 //! Steps allocate nothing: a counting global allocator around SGD/Adam steps, and a whole
 //! `fit` whose allocations per step must be exactly those of the network's `cost_grad` (the
 //! training loop — shuffling, gathering, bookkeeping, the step — adds none).
-//!
-//! Note: `cost_grad` itself currently allocates once per GEMM, because `matrixmultiply` 0.3
-//! allocates its packing buffer on every call; that is measured here, not hidden.
+//! (`cost_grad` itself allocates nothing on a warm workspace: `tests/no_alloc_cost_grad.rs`.)
 
 use deepmultinet::optim::{Adam, AdamConfig, Sgd, SgdConfig, StepOptimizer};
 use deepmultinet::prelude::*;
