@@ -195,8 +195,9 @@ impl<L: OutputLoss> Network<L> {
         } else {
             1
         };
-        ws.last_m = m;
-        ws.last_parts = parts;
+        // Recorded only once the pass has succeeded (a panicking user activation must not
+        // leave `visit_outputs` pointing at parts that were never put back).
+        ws.last_m = 0;
         let (data_cost, reg_sum) = match parts {
             2.. => {
                 let mut extra = std::mem::take(&mut ws.parts);
@@ -267,6 +268,8 @@ impl<L: OutputLoss> Network<L> {
                 self.backward_raw(theta, x, y, inv_m, lambda, ws, grad)
             }
         };
+        ws.last_m = m;
+        ws.last_parts = parts;
         data_cost * inv_m + reg_sum * lambda * inv_m * L::Scalar::of(0.5)
     }
 

@@ -79,7 +79,9 @@ impl<T: Scalar> Workspace<T> {
         let cap = m.max(self.capacity);
         self.sizes = sizes.to_vec();
         self.capacity = cap;
-        self.layers = sizes[1..]
+        self.layers = sizes
+            .get(1..)
+            .unwrap_or(&[])
             .iter()
             .map(|&s| LayerBuffers {
                 z: vec![T::zero(); s * cap],

@@ -25,7 +25,7 @@
 //! are not read, as in BLAS).
 //!
 //! # Threads
-//! A product with `m·k·n ≥ 2¹⁸` is split across [`num_threads`] threads (the caller and
+//! A product with `m·k·n ≥ 2¹⁶` is split across [`num_threads`] threads (the caller and
 //! workers of a persistent pool, [`pool`]): C is cut into tile-aligned row ranges (each
 //! thread packs only its rows of A; chosen when B is read in place or is the smaller
 //! operand) or column ranges (each thread packs all of A), two chunks per thread, claimed

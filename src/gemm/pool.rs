@@ -25,12 +25,18 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 /// Sets how many threads (the caller included) each large GEMM is split across; `0`
 /// restores the default, all available cores. Values above 64 are capped.
 ///
-/// Results do not depend on this setting: every element of the product is computed by one
-/// thread with the same blocking of the inner dimension, so any thread count gives the same
-/// bits (see the GEMM module docs). Only products with `m·k·n ≥ 2¹⁸` are split. One caller
-/// at a time uses the worker pool; a GEMM issued while another thread's GEMM holds it runs
-/// on its own thread. Code that parallelises at a higher level (e.g. one thread per part of
-/// a batch) should call `set_num_threads(1)`.
+/// The same pool serves three kinds of work:
+/// - large GEMMs (`m·k·n ≥ 2¹⁶`) are split over rows or columns of the product; this never
+///   changes results (every element is computed by one thread with the same blocking of the
+///   inner dimension);
+/// - training batches with at least 16 samples per thread are split into one contiguous part
+///   per thread, whose gradients are summed in a fixed order: results are bit-identical run
+///   to run for a given thread count, but differ in the last bits between thread counts
+///   (floating-point addition is not associative); one thread is the reference;
+/// - optimiser updates of long vectors are split over θ (no effect on results).
+///
+/// One caller at a time uses the pool; work issued while it is busy runs on the caller's
+/// thread.
 ///
 /// ```
 /// deepmultinet::set_num_threads(1);
@@ -129,7 +135,9 @@ pub(crate) unsafe fn run(
     run: unsafe fn(*const (), usize, usize),
     data: *const (),
 ) -> bool {
-    debug_assert!((2..=MAX_THREADS).contains(&parts));
+    if !(2..=MAX_THREADS).contains(&parts) {
+        return false; // nothing to share out (or more parts than workers): caller runs serially
+    }
     if POOL
         .busy
         .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)

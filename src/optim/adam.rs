@@ -99,6 +99,13 @@ impl<T: Scalar> Adam<T> {
                 c.weight_decay
             ));
         }
+        if c.learning_rate * c.weight_decay > 1.0 {
+            return bad(format!(
+                "learning rate × weight decay must be ≤ 1 (the decoupled decay multiplies θ by \
+                 1 − α·λ_w each step), found {} × {}",
+                c.learning_rate, c.weight_decay
+            ));
+        }
         Ok(Adam {
             config,
             m: Vec::new(),
@@ -182,6 +189,12 @@ impl<T: Scalar> StepOptimizer<T> for Adam<T> {
         if !(lr > 0.0 && lr.is_finite()) {
             return Err(Error::InvalidConfig(format!(
                 "Adam: learning rate must be finite and > 0, found {lr}"
+            )));
+        }
+        if lr * self.config.weight_decay > 1.0 {
+            return Err(Error::InvalidConfig(format!(
+                "Adam: learning rate × weight decay must be ≤ 1, found {lr} × {}",
+                self.config.weight_decay
             )));
         }
         self.config.learning_rate = lr;
