@@ -126,12 +126,13 @@ impl<T: Scalar> OutputLoss for SigmoidCrossEntropy<T> {
     }
     fn cost(&self, z: DMatrixView<'_, T>, _a: DMatrixView<'_, T>, y: &Targets<'_, T>) -> T {
         // −y ln σ(z) − (1−y) ln(1−σ(z)) = y·softplus(−z) + (1−y)·softplus(z)
+        //                                = softplus(z) − y·z      (softplus(−z) = softplus(z) − z)
+        // One exp and one log1p per output instead of two of each.
         let mut total = T::zero();
         for (j, zc) in z.column_iter().enumerate() {
             for (i, &zi) in zc.iter().enumerate() {
                 let zi = clamp_logit(zi);
-                let yi = y.value(i, j);
-                total += yi * softplus(-zi) + (T::one() - yi) * softplus(zi);
+                total += softplus(zi) - y.value(i, j) * zi;
             }
         }
         total
