@@ -1,4 +1,5 @@
-//! Shared plumbing of the examples: a tiny `--flag value` parser and data locations.
+//! Shared plumbing of the examples: a tiny `--flag value` parser and the output directory.
+//! (Data locations: `deepmultinet::data::paths`; median epoch time: `History::median_train_seconds`.)
 #![allow(dead_code)]
 
 use deepmultinet::{Error, Result};
@@ -87,34 +88,5 @@ impl Args {
             source,
         })?;
         Ok(dir)
-    }
-}
-
-/// The shared data directory: `DEEPMULTINET_DATA`, default `../shared/data`.
-pub fn data_dir() -> PathBuf {
-    std::env::var_os("DEEPMULTINET_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("../shared/data"))
-}
-
-/// Fashion-MNIST: `DEEPMULTINET_FASHION`, default Debian's `/usr/share/datasets/fashion-mnist`.
-pub fn fashion_dir() -> PathBuf {
-    std::env::var_os("DEEPMULTINET_FASHION")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/share/datasets/fashion-mnist"))
-}
-
-/// Median of a non-empty list (0 for an empty one).
-pub fn median(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    let n = s.len();
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        0.5 * (s[n / 2 - 1] + s[n / 2])
     }
 }
