@@ -276,15 +276,7 @@ fn history_train_accuracy<T: Scalar>(
 fn count_correct<T: Scalar>(a: DMatrixView<'_, T>, labels: &[usize]) -> usize {
     a.column_iter()
         .zip(labels)
-        .filter(|(col, label)| {
-            let mut best = 0;
-            for (i, &v) in col.iter().enumerate() {
-                if v > col[best] || col[best].is_nan() {
-                    best = i;
-                }
-            }
-            best == **label
-        })
+        .filter(|(col, label)| crate::propagate::argmax(col.as_slice()) == **label)
         .count()
 }
 
