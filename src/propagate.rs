@@ -27,13 +27,6 @@ use num_traits::{One, Zero};
 /// Samples per chunk when predicting on a large data set (bounds the workspace's memory).
 const PREDICT_CHUNK: usize = 2048;
 
-/// Measurement switch: `DEEPMULTINET_BATCH_SPLIT=0` turns batch splitting off (GEMMs are
-/// then split instead), read once.
-fn batch_split_enabled() -> bool {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| std::env::var("DEEPMULTINET_BATCH_SPLIT").map_or(true, |v| v != "0"))
-}
-
 /// Most parts a batch is split into (the GEMM pool's thread cap).
 const MAX_PARTS: usize = 64;
 
@@ -188,13 +181,9 @@ impl<L: OutputLoss> Network<L> {
         let m = x.ncols();
         let zero = L::Scalar::zero();
         let inv_m = L::Scalar::one() / L::Scalar::of_usize(m);
-        let parts = if batch_split_enabled() {
-            crate::parallel::available_parts()
-                .min(m / MIN_COLUMNS_PER_THREAD)
-                .clamp(1, MAX_PARTS)
-        } else {
-            1
-        };
+        let parts = crate::parallel::available_parts()
+            .min(m / MIN_COLUMNS_PER_THREAD)
+            .clamp(1, MAX_PARTS);
         // Recorded only once the pass has succeeded (a panicking user activation must not
         // leave `visit_outputs` pointing at parts that were never put back).
         ws.last_m = 0;
