@@ -18,7 +18,7 @@
 use super::line_search::LineSearch;
 use super::objective::Objective;
 use super::vecops::{dot, norm};
-use super::{MinimizeReport, Minimizer, StopReason, check_dim};
+use super::{MinimizeReport, Minimizer, StopReason, budget_spent, check_dim};
 use crate::error::{Error, Result};
 use crate::observer::{Event, Observer};
 use crate::scalar::Scalar;
@@ -121,14 +121,9 @@ impl<T: Scalar> Minimizer<T> for ConjugateGradient {
         let mut failed_last = false;
 
         let stop = loop {
-            if cfg.grad_tol > 0.0 && norm(&g) <= cfg.grad_tol {
-                break StopReason::GradientTolerance;
-            }
-            if iterations >= cfg.max_iter {
-                break StopReason::MaxIterations;
-            }
-            if evaluations >= max_evals {
-                break StopReason::MaxEvaluations;
+            let limits = (cfg.grad_tol, cfg.max_iter, max_evals);
+            if let Some(reason) = budget_spent(limits, norm(&g), iterations, evaluations) {
+                break reason;
             }
             iterations += 1;
             let out = ls.search(

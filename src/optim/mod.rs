@@ -128,6 +128,27 @@ pub struct MinimizeReport {
     pub stop: StopReason,
 }
 
+/// The stop rule CG and L-BFGS share, checked before each line search: the gradient norm
+/// at or under `grad_tol` (when > 0), then `max_iter` line searches done, then `max_evals`
+/// cost/gradient evaluations spent. `limits` is `(grad_tol, max_iter, max_evals)`.
+pub(crate) fn budget_spent(
+    limits: (f64, usize, usize),
+    grad_norm: f64,
+    iterations: usize,
+    evaluations: usize,
+) -> Option<StopReason> {
+    let (grad_tol, max_iter, max_evals) = limits;
+    if grad_tol > 0.0 && grad_norm <= grad_tol {
+        Some(StopReason::GradientTolerance)
+    } else if iterations >= max_iter {
+        Some(StopReason::MaxIterations)
+    } else if evaluations >= max_evals {
+        Some(StopReason::MaxEvaluations)
+    } else {
+        None
+    }
+}
+
 /// Checks that an objective of known dimension fits θ.
 pub(crate) fn check_dim<T: Scalar>(f: &dyn Objective<T>, n: usize) -> Result<()> {
     if let Some(d) = f.dim()
