@@ -196,8 +196,11 @@ fn main() -> Result<()> {
 
     println!(
         "result: train_acc={acc:.4} cost={:.6} iters={} evals={} seconds={seconds:.3} \
-         pretrained_cost_lambda0={pre0:.9} pretrained_cost_lambda1={pre1:.9} gradcheck={gradcheck:.3e} seed={seed}",
-        record.cost, history.iterations, history.evaluations
+         pretrained_cost_lambda0={pre0:.9} pretrained_cost_lambda1={pre1:.9} gradcheck={gradcheck:.3e} seed={seed} theta={}",
+        record.cost,
+        history.iterations,
+        history.evaluations,
+        common::fingerprint(net.params())
     );
     Ok(())
 }

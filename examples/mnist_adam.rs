@@ -306,9 +306,10 @@ fn main() -> Result<()> {
     }
     println!(
         "result: test_acc={test_acc:.4} epochs={} seconds={seconds:.1} seconds_per_epoch={per_epoch:.2} \
-         average_from={} seed={seed}",
+         average_from={} seed={seed} theta={}",
         history.epochs.len(),
-        if averaged > 0 { average_from } else { 0 }
+        if averaged > 0 { average_from } else { 0 },
+        common::fingerprint(net.params())
     );
     Ok(())
 }

@@ -9,6 +9,8 @@
 //! cargo run --release --example quickstart [-- --seed 0 --iters 3000]
 //! ```
 
+mod common;
+
 use deepmultinet::prelude::*;
 use nalgebra::DMatrix;
 use rand::{RngExt, SeedableRng};
@@ -94,8 +96,9 @@ fn main() -> Result<()> {
         acc * 100.0
     );
     println!(
-        "result: train_acc={acc:.4} iters={iters} gradcheck={:.3e} seconds={seconds:.3}",
-        check.relative_difference
+        "result: train_acc={acc:.4} iters={iters} gradcheck={:.3e} seconds={seconds:.3} theta={}",
+        check.relative_difference,
+        common::fingerprint(net.params())
     );
     Ok(())
 }

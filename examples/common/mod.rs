@@ -90,3 +90,16 @@ impl Args {
         Ok(dir)
     }
 }
+
+/// FNV-1a over the bit patterns of θ: a short fingerprint printed in the `result:` lines, so
+/// that a refactoring can be checked to leave the trained parameters bit-for-bit equal.
+pub fn fingerprint<T: deepmultinet::Scalar>(theta: &[T]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &t in theta {
+        for b in t.as_f64().to_bits().to_le_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
