@@ -45,7 +45,29 @@ pub enum Error {
         /// The operation that was given the empty batch.
         context: &'static str,
     },
-    /// A configuration value that is not allowed (layer size 0, negative λ, ...).
+    /// A numeric parameter outside its allowed range (a negative λ, a learning rate of 0, a
+    /// NaN tolerance, a layer size of 0, ...): which parameter, its value and what it must be.
+    #[error("invalid parameter `{name}`: expected {expected}, found {value}")]
+    InvalidParameter {
+        /// The parameter, as its field or argument is called (`"learning_rate"`, `"lambda"`).
+        name: &'static str,
+        /// The value given (counts are converted exactly up to 2⁵³).
+        value: f64,
+        /// What the value must be, e.g. `"finite and > 0"`.
+        expected: &'static str,
+    },
+    /// An index (layer, sample, unit, class) past the end of what it indexes.
+    #[error("{what} index {index} is out of range: expected less than {len}")]
+    IndexOutOfRange {
+        /// What is indexed, e.g. `"layer"` or `"sample"`.
+        what: &'static str,
+        /// The index given.
+        index: usize,
+        /// How many there are (valid indices are `0..len`).
+        len: usize,
+    },
+    /// A configuration that is not allowed for a reason that is not a single number out of
+    /// range (an empty list of classes, an unknown activation name, ...).
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
     /// Reading or writing a file failed.

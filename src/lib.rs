@@ -38,6 +38,7 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+mod check;
 pub mod data;
 pub mod error;
 mod gemm;

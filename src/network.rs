@@ -168,20 +168,13 @@ impl<L: OutputLoss> Network<L> {
         self.theta
     }
 
-    fn check_layer(&self, l: usize) -> Result<()> {
-        if l >= self.num_layers() {
-            return Err(Error::InvalidConfig(format!(
-                "layer index {l} out of range: the network has {} weight layers (0..{})",
-                self.num_layers(),
-                self.num_layers()
-            )));
-        }
-        Ok(())
+    pub(crate) fn check_layer(&self, l: usize) -> Result<()> {
+        crate::check::index("layer", l, self.num_layers())
     }
     /// Zero-copy view of layer `l`'s weights `W_l` (`s_{l+1} × s_l`, bias excluded).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if `l` is not a layer index.
+    /// [`Error::IndexOutOfRange`] if `l` is not a layer index.
     pub fn weights(&self, l: usize) -> Result<DMatrixView<'_, L::Scalar>> {
         self.check_layer(l)?;
         Ok(self.layout.weights(&self.theta, l))
@@ -189,7 +182,7 @@ impl<L: OutputLoss> Network<L> {
     /// Zero-copy mutable view of `W_l`.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if `l` is not a layer index.
+    /// [`Error::IndexOutOfRange`] if `l` is not a layer index.
     pub fn weights_mut(&mut self, l: usize) -> Result<DMatrixViewMut<'_, L::Scalar>> {
         self.check_layer(l)?;
         Ok(self.layout.weights_mut(&mut self.theta, l))
@@ -197,7 +190,7 @@ impl<L: OutputLoss> Network<L> {
     /// Zero-copy view of layer `l`'s bias `b_l` (`s_{l+1}` values).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if `l` is not a layer index.
+    /// [`Error::IndexOutOfRange`] if `l` is not a layer index.
     pub fn bias(&self, l: usize) -> Result<DVectorView<'_, L::Scalar>> {
         self.check_layer(l)?;
         Ok(self.layout.bias(&self.theta, l))
@@ -205,7 +198,7 @@ impl<L: OutputLoss> Network<L> {
     /// Zero-copy view of `Theta_l` (`s_{l+1} × (s_l + 1)`, column 0 the bias).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if `l` is not a layer index.
+    /// [`Error::IndexOutOfRange`] if `l` is not a layer index.
     pub fn theta_view(&self, l: usize) -> Result<DMatrixView<'_, L::Scalar>> {
         self.check_layer(l)?;
         Ok(self.layout.theta(&self.theta, l))
@@ -213,7 +206,7 @@ impl<L: OutputLoss> Network<L> {
     /// `Theta_l` copied into an owned matrix (for pictures and comparison with other tools).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if `l` is not a layer index.
+    /// [`Error::IndexOutOfRange`] if `l` is not a layer index.
     pub fn theta_matrix(&self, l: usize) -> Result<DMatrix<L::Scalar>> {
         Ok(self.theta_view(l)?.into_owned())
     }

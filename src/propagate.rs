@@ -21,7 +21,7 @@ use crate::parallel::{DisjointMut, for_each_range};
 use crate::scalar::Scalar;
 use crate::targets::Targets;
 use crate::workspace::{LayerBuffers, Workspace, view, view_mut};
-use nalgebra::{ComplexField, DMatrix, DMatrixView};
+use nalgebra::{DMatrix, DMatrixView};
 use num_traits::{One, Zero};
 
 /// Samples per chunk when predicting on a large data set (bounds the workspace's memory).
@@ -49,12 +49,7 @@ impl<L: OutputLoss> Network<L> {
     }
 
     fn check_lambda(lambda: L::Scalar) -> Result<()> {
-        if !lambda.is_finite() || lambda < L::Scalar::zero() {
-            return Err(Error::InvalidConfig(format!(
-                "regularisation λ must be finite and ≥ 0, found {lambda}"
-            )));
-        }
-        Ok(())
+        crate::check::lambda(lambda)
     }
 
     /// Forward pass of `m` samples at parameters `theta`, leaving `Z_l`, `A_l` in `ws`.
