@@ -36,6 +36,7 @@ use deepmultinet::io;
 use deepmultinet::optim::{CgConfig, ConjugateGradient};
 use deepmultinet::plot::{self, GridOptions};
 use deepmultinet::prelude::*;
+use deepmultinet::train::BarProgress;
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand::seq::index;

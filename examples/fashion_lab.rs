@@ -33,6 +33,7 @@ use deepmultinet::inspect::{self, ImageShape};
 use deepmultinet::optim::{CgConfig, ConjugateGradient, Sgd, SgdConfig};
 use deepmultinet::plot::{self, GridOptions, SingleInputOptions};
 use deepmultinet::prelude::*;
+use deepmultinet::train::BarProgress;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::path::PathBuf;

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release --example mnist_adam [-- --seed 0 --epochs 25 --batch 64 --lr 0.001
-//!     --lambda 0 --weight-decay 0 --patience 5 --validation 0.1 --data DIR --out DIR]
+//!     --lambda 0 --weight-decay 0 --average-from 10 --validation 0.1 --data DIR --out DIR]
 //! ```
 //!
 //! Data: Fashion-MNIST's 60,000 training and 10,000 test images (`--data DIR` with the four
@@ -17,7 +17,9 @@
 //! decides whether it lands above or below 0.89. The example therefore returns the **mean of
 //! the epoch-end parameters of epochs 10..25** (`--average-from 10`; 0 keeps the last epoch's
 //! θ) — stochastic weight averaging (Izmailov et al., 2018; PyTorch's
-//! `torch.optim.swa_utils`), which finds a flatter point than any single iterate. Nothing else
+//! `torch.optim.swa_utils`), which finds a flatter point than any single iterate. One
+//! `Trainer::fit` runs all epochs; a `train::WeightAverage` observer beside the progress bar
+//! sums the θ it is shown at each epoch's end. Nothing else
 //! changes: Adam α = 10⁻³, batch 64, 25 epochs, no regularisation (`--lambda` adds L2 on the
 //! weights to the cost, `--weight-decay` makes the optimiser AdamW; both default to 0).
 //! 10 % of the training images (6,000 after a seeded shuffle; `--validation`, 0 to train on
@@ -34,8 +36,8 @@
 //! Pictures (`--out`, default `out/mnist_adam/`): the test confusion matrix (counts and
 //! row-normalised, Fashion-MNIST class names), per-class test accuracy, each layer's weight
 //! histogram, each layer's activation statistics on the test set, training curves (cost per
-//! epoch; accuracy of each epoch's θ on the validation set and on the first 6,000 training
-//! images) and the prediction confidence over the first 300 test images.
+//! epoch; accuracy of each epoch's θ on the validation set, and the running training
+//! accuracy during each epoch) and the prediction confidence over the first 300 test images.
 //!
 //! Ends with `result: test_acc=… epochs=… seconds=… seconds_per_epoch=…` (`seconds` is the
 //! whole training run with the per-epoch validation; `seconds_per_epoch` the median time of an
@@ -48,41 +50,14 @@ use deepmultinet::data::idx::load_fashion_mnist;
 use deepmultinet::data::{FASHION_MNIST_CLASSES, paths};
 use deepmultinet::inspect;
 use deepmultinet::metrics::ConfusionMatrix;
-use deepmultinet::observer::Event;
 use deepmultinet::optim::{Adam, AdamConfig};
 use deepmultinet::plot::{self, Series};
 use deepmultinet::prelude::*;
-use deepmultinet::train::{EpochRecord, TrainStop};
+use deepmultinet::train::{BarProgress, WeightAverage};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Instant;
-
-/// Passes the events of one-epoch `fit` calls on to a [`BarProgress`] as if they were one
-/// run: epochs renumbered, one start and one finish.
-struct EpochsAsOneRun {
-    inner: BarProgress,
-    epoch: usize,
-    epochs: usize,
-}
-
-impl Observer for EpochsAsOneRun {
-    fn on_event(&mut self, event: &Event<'_>) -> ControlFlow<()> {
-        match event {
-            Event::TrainingStarted { .. } if self.epoch > 1 => ControlFlow::Continue(()),
-            Event::TrainingFinished(_) if self.epoch < self.epochs => ControlFlow::Continue(()),
-            Event::EpochFinished(r) => {
-                let r = EpochRecord {
-                    epoch: self.epoch,
-                    ..(*r).clone()
-                };
-                self.inner.on_event(&Event::EpochFinished(&r))
-            }
-            other => self.inner.on_event(other),
-        }
-    }
-}
 
 fn fmt_acc(a: Option<f64>) -> String {
     a.map_or_else(|| "n/a".to_string(), |a| format!("{a:.4}"))
@@ -160,7 +135,7 @@ fn main() -> Result<()> {
         }
     );
     let trainer = Trainer::new(TrainConfig {
-        epochs: 1,
+        epochs,
         batch_size: batch,
         lambda,
         ..TrainConfig::default()
@@ -169,56 +144,27 @@ fn main() -> Result<()> {
         Some(v) => trainer.with_validation(v.features(), v.labels())?,
         None => trainer,
     };
-    // One `fit` call per epoch (the optimiser keeps its moments, the RNG its stream), so
-    // θ can be read between epochs.
-    let mut progress = EpochsAsOneRun {
-        inner: BarProgress::new(),
-        epoch: 0,
-        epochs,
+    // Beside the progress bar, an observer sums the epoch-end θ from `average_from` on.
+    let first_averaged = if average_from > 0 {
+        average_from
+    } else {
+        usize::MAX
     };
-    let mut records: Vec<EpochRecord> = Vec::with_capacity(epochs);
-    let mut sum = vec![0.0f64; net.num_params()];
-    let mut averaged = 0usize;
-    let subset = 6000.min(fit_set.len());
-    let xs = fit_set.features().columns(0, subset);
+    let mut observers = (
+        BarProgress::new(),
+        WeightAverage::from_epoch(first_averaged),
+    );
     let t0 = Instant::now();
-    for epoch in 1..=epochs {
-        progress.epoch = epoch;
-        let h = trainer.fit(
-            &mut net,
-            &mut adam,
-            fit_set.features(),
-            fit_set.labels(),
-            &mut rng,
-            &mut progress,
-        )?;
-        if let Some(r) = h.last() {
-            // The training accuracy of the epoch-end θ on a fixed subset of the training images
-            // (the same θ the validation accuracy sees).
-            let train_accuracy = Some(net.accuracy(xs, &fit_set.labels()[..subset])?);
-            records.push(EpochRecord {
-                epoch,
-                train_accuracy,
-                ..r.clone()
-            });
-        }
-        if average_from > 0 && epoch >= average_from {
-            for (s, &t) in sum.iter_mut().zip(net.params()) {
-                *s += t as f64;
-            }
-            averaged += 1;
-        }
-    }
+    let history = trainer.fit(
+        &mut net,
+        &mut adam,
+        fit_set.features(),
+        fit_set.labels(),
+        &mut rng,
+        &mut observers,
+    )?;
     let seconds = t0.elapsed().as_secs_f64();
-    let history = History {
-        epochs: records,
-        iteration_costs: Vec::new(),
-        initial_cost: f64::NAN,
-        iterations: 0,
-        evaluations: 0,
-        best_epoch: None,
-        stop: TrainStop::MaxEpochs,
-    };
+    let average = observers.1;
     let per_epoch = history.median_train_seconds().unwrap_or(0.0);
     let val_acc_of = |net: &Network<SoftmaxCrossEntropy<f32>>| -> Result<Option<f64>> {
         val_set
@@ -227,12 +173,11 @@ fn main() -> Result<()> {
             .transpose()
     };
     let last_val = val_acc_of(&net)?;
-    if averaged > 0 {
-        let mean: Vec<f32> = sum.iter().map(|s| (s / averaged as f64) as f32).collect();
-        net.set_params(&mean)?;
+    if average.apply(&mut net)? {
         println!(
-            "θ = mean of the epoch-end θ of epochs {average_from}..{epochs} ({averaged} snapshots); \
+            "θ = mean of the epoch-end θ of epochs {average_from}..{epochs} ({} snapshots); \
              validation accuracy {} (last epoch alone: {})",
+            average.count(),
             fmt_acc(val_acc_of(&net)?),
             fmt_acc(last_val)
         );
@@ -282,7 +227,10 @@ fn main() -> Result<()> {
         .filter_map(|e| e.validation_accuracy)
         .collect();
     let mut cost_series = vec![Series::new("training (mean mini-batch cost)", &cost)];
-    let mut acc_series = vec![Series::new("training (first 6,000 images)", &train_acc)];
+    let mut acc_series = vec![Series::new(
+        "training (running, during each epoch)",
+        &train_acc,
+    )];
     if !val_acc.is_empty() {
         cost_series.push(Series::new("validation", &val_cost));
         acc_series.push(Series::new("validation", &val_acc));
@@ -308,7 +256,7 @@ fn main() -> Result<()> {
         "result: test_acc={test_acc:.4} epochs={} seconds={seconds:.1} seconds_per_epoch={per_epoch:.2} \
          average_from={} seed={seed} theta={}",
         history.epochs.len(),
-        if averaged > 0 { average_from } else { 0 },
+        if average.count() > 0 { average_from } else { 0 },
         common::fingerprint(net.params())
     );
     Ok(())

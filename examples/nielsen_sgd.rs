@@ -39,6 +39,7 @@ use deepmultinet::inspect::{self, ImageShape};
 use deepmultinet::optim::{Sgd, SgdConfig};
 use deepmultinet::plot::{self, GridOptions};
 use deepmultinet::prelude::*;
+use deepmultinet::train::BarProgress;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;

@@ -51,6 +51,15 @@ pub(crate) fn unit_interval(name: &'static str, value: f64) -> Result<()> {
     }
 }
 
+/// `value > 1` (factors that must grow, e.g. the divergence factor; +∞ switches it off).
+pub(crate) fn above_one(name: &'static str, value: f64) -> Result<()> {
+    if value > 1.0 {
+        Ok(())
+    } else {
+        Err(invalid(name, value, "> 1"))
+    }
+}
+
 /// A count of at least 1 (epochs, batch size, layer width, patience).
 pub(crate) fn at_least_one(name: &'static str, value: usize) -> Result<()> {
     if value >= 1 {

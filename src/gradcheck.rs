@@ -5,6 +5,9 @@
 //! through the relative difference `‖num − ana‖ / ‖num + ana‖`. In `f64` a correct
 //! backprop gives about 1e-11; a bug gives 1e-2 or worse.
 //!
+//! The check works on any [`Objective`] ([`GradientCheck::run_objective`]); `run`,
+//! `run_sampled` and `run_indices` are the shortcuts for a network on a data set.
+//!
 //! ```
 //! use deepmultinet::prelude::*;
 //! use rand::SeedableRng;
@@ -16,13 +19,14 @@
 //! assert!(check.relative_difference < 1e-9);
 //! ```
 
-use crate::error::{Error, Result};
+use crate::check;
+use crate::error::Result;
 use crate::loss::OutputLoss;
-use crate::network::Network;
+use crate::network::{Network, NetworkObjective};
+use crate::optim::Objective;
 use crate::scalar::Scalar;
 use crate::targets::Targets;
 use nalgebra::DMatrixView;
-use num_traits::Zero;
 use rand::{Rng, RngExt};
 
 /// Which parameters to check.
@@ -74,7 +78,8 @@ impl GradientCheck {
     /// Checks every index of θ.
     ///
     /// # Errors
-    /// As [`Network::cost_grad`], and [`Error::InvalidConfig`] for ε ≤ 0.
+    /// As [`Network::cost_grad`], and [`Error::InvalidParameter`](crate::Error::InvalidParameter)
+    /// for ε ≤ 0.
     pub fn run<'a, L: OutputLoss>(
         &self,
         net: &Network<L>,
@@ -114,7 +119,8 @@ impl GradientCheck {
     /// Checks the given indices of θ.
     ///
     /// # Errors
-    /// As [`run`](Self::run), and [`Error::InvalidConfig`] for an index out of range.
+    /// As [`run`](Self::run), and [`Error::IndexOutOfRange`](crate::Error::IndexOutOfRange)
+    /// for an index past θ.
     pub fn run_indices<L: OutputLoss>(
         &self,
         net: &Network<L>,
@@ -123,36 +129,67 @@ impl GradientCheck {
         lambda: L::Scalar,
         indices: Vec<usize>,
     ) -> Result<GradientCheckReport<L::Scalar>> {
-        if self.epsilon.is_nan() || self.epsilon <= 0.0 || !self.epsilon.is_finite() {
-            return Err(Error::InvalidConfig(format!(
-                "gradient-check ε must be finite and > 0, found {}",
-                self.epsilon
-            )));
+        let mut objective = NetworkObjective::new(net, x, y, lambda)?;
+        self.run_objective(&mut objective, net.params(), indices)
+    }
+
+    /// Checks the gradient of any objective at `theta`, at the given indices.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for ε ≤ 0,
+    /// [`Error::IndexOutOfRange`](crate::Error::IndexOutOfRange) for an index past θ,
+    /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) if the objective's dimension is
+    /// not θ's; any error of the objective.
+    ///
+    /// ```
+    /// use deepmultinet::GradientCheck;
+    /// // f(a, b) = a²b, ∇f = (2ab, a²)
+    /// let mut f = |p: &[f64], g: &mut [f64]| {
+    ///     g[0] = 2.0 * p[0] * p[1];
+    ///     g[1] = p[0] * p[0];
+    ///     p[0] * p[0] * p[1]
+    /// };
+    /// let report = GradientCheck::new().run_objective(&mut f, &[1.5, -2.0], vec![0, 1])?;
+    /// assert!(report.relative_difference < 1e-9);
+    /// # Ok::<(), deepmultinet::Error>(())
+    /// ```
+    pub fn run_objective<T: Scalar>(
+        &self,
+        f: &mut dyn Objective<T>,
+        theta: &[T],
+        indices: Vec<usize>,
+    ) -> Result<GradientCheckReport<T>> {
+        check::positive("epsilon", self.epsilon)?;
+        let n = theta.len();
+        if let Some(d) = f.dim()
+            && d != n
+        {
+            return Err(crate::Error::shape(
+                "parameter vector length (objective dimension)",
+                d,
+                n,
+            ));
         }
-        let n = net.num_params();
         if let Some(&bad) = indices.iter().find(|&&i| i >= n) {
-            return Err(Error::InvalidConfig(format!(
-                "gradient-check index {bad} out of range: θ has {n} parameters"
-            )));
+            check::index("parameter", bad, n)?;
         }
-        let mut ws = net.workspace(x.ncols());
-        let mut grad = vec![L::Scalar::zero(); n];
-        net.cost_grad(&mut ws, x, y, lambda, &mut grad)?;
-        let eps = L::Scalar::of(self.epsilon);
+        let mut grad = vec![T::zero(); n];
+        f.cost_grad(theta, &mut grad)?;
+        let eps = T::of(self.epsilon);
         let two_eps = eps + eps;
-        let mut theta = net.params().to_vec();
-        let mut scratch = vec![L::Scalar::zero(); n];
+        let mut theta = theta.to_vec();
+        let mut scratch = vec![T::zero(); n];
         let mut numerical = Vec::with_capacity(indices.len());
         for &i in &indices {
             let orig = theta[i];
             theta[i] = orig + eps;
-            let plus = net.cost_grad_at(&theta, &mut ws, x, y, lambda, &mut scratch)?;
+            let plus = f.cost_grad(&theta, &mut scratch)?;
             theta[i] = orig - eps;
-            let minus = net.cost_grad_at(&theta, &mut ws, x, y, lambda, &mut scratch)?;
+            let minus = f.cost_grad(&theta, &mut scratch)?;
             theta[i] = orig;
             numerical.push((plus - minus) / two_eps);
         }
-        let analytic: Vec<L::Scalar> = indices.iter().map(|&i| grad[i]).collect();
+        let analytic: Vec<T> = indices.iter().map(|&i| grad[i]).collect();
         let (mut diff, mut sum) = (0f64, 0f64);
         for (&a, &b) in numerical.iter().zip(&analytic) {
             let (a, b) = (a.as_f64(), b.as_f64());

@@ -31,10 +31,20 @@
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 //!
-//! Modules: [`layout`] (θ offsets and views), [`activation`], [`loss`] (output heads),
-//! [`network`] (builder and accessors), [`propagate`] (forward/backward maths),
-//! [`init`], [`gradcheck`], [`optim`] (CG, L-BFGS, SGD, Adam on θ), [`train`] (the training
-//! loop), [`observer`] (progress events).
+//! Modules, from the engine room up (each imports only modules listed before it):
+//!
+//! | layer | modules |
+//! |---|---|
+//! | engine | `linalg` (GEMM, pool; the only `unsafe`), [`scalar`], [`error`] |
+//! | solvers | [`optim`]: CG, L-BFGS, SGD, Adam on θ — knows only `&mut [T]` |
+//! | model | [`layout`], [`activation`], [`loss`] (output heads), [`targets`], [`init`], [`network`] (forward, backprop, workspace, the network as an objective) |
+//! | data | [`data`]: `Dataset`, IDX/MAT/CSV readers, mini-batch buffers |
+//! | training | [`train`]: `Trainer`, and the open loop's pieces (`EpochRunner`, `evaluate`, `EarlyStopping`, `DivergenceGuard`, `WeightAverage`), events and progress |
+//! | tools | [`gradcheck`], [`io`] (model files), [`metrics`], [`inspect`], `plot` (feature `plot`) |
+//!
+//! Cargo features (all on by default): `plot` (PNG pictures), `progress` (an `indicatif`
+//! bar in [`train::BarProgress`]; without it, plain lines), `safetensors` (model files in
+//! [`io`]).
 #![warn(missing_docs)]
 
 pub mod activation;
@@ -51,16 +61,13 @@ mod linalg;
 pub mod loss;
 pub mod metrics;
 pub mod network;
-pub mod observer;
 pub mod optim;
 mod parallel;
 #[cfg(feature = "plot")]
 pub mod plot;
-pub mod propagate;
 pub mod scalar;
 pub mod targets;
 pub mod train;
-pub mod workspace;
 
 pub use activation::{
     Activation, Elementwise, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
@@ -71,14 +78,14 @@ pub use gradcheck::{CheckIndices, GradientCheck, GradientCheckReport};
 pub use init::Init;
 pub use layout::Layout;
 pub use loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
-pub use network::{Network, NetworkBuilder};
-pub use observer::{Event, Observer};
+pub use network::{Network, NetworkBuilder, Workspace};
 pub use scalar::Scalar;
 pub use targets::Targets;
-pub use train::{History, TrainConfig, Trainer};
-pub use workspace::Workspace;
+pub use train::{Event, History, Observer, TrainConfig, Trainer};
 
-/// Everything a typical program needs: `use deepmultinet::prelude::*;`.
+/// The traits whose methods a program calls, and the types every program names:
+/// `use deepmultinet::prelude::*;`. Configurations, progress displays and readers are
+/// imported from their modules.
 pub mod prelude {
     pub use crate::activation::{
         Activation, Elementwise, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
@@ -88,15 +95,11 @@ pub mod prelude {
     pub use crate::gradcheck::GradientCheck;
     pub use crate::init::Init;
     pub use crate::loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
-    pub use crate::network::Network;
-    pub use crate::observer::{Event, Observer};
-    pub use crate::optim::{
-        Adam, AdamConfig, CgConfig, ConjugateGradient, Lbfgs, LbfgsConfig, Minimizer, Sgd,
-        SgdConfig, StepOptimizer,
-    };
+    pub use crate::network::{Network, Workspace};
+    pub use crate::optim::{Minimizer, Objective, StepOptimizer};
     pub use crate::scalar::Scalar;
     pub use crate::targets::Targets;
-    pub use crate::train::{BarProgress, History, PrintProgress, TrainConfig, Trainer};
+    pub use crate::train::{History, Observer, TrainConfig, Trainer};
 }
 
 /// The README's code blocks run as doc tests, so the README stays true.

@@ -401,14 +401,20 @@ fn minimizers_reject_bad_input() {
             grad_tol: -1.0,
             ..Default::default()
         }),
-        Err(Error::InvalidConfig(_))
+        Err(Error::InvalidParameter {
+            name: "grad_tol",
+            ..
+        })
     ));
     assert!(matches!(
         Lbfgs::new(LbfgsConfig {
             history: 0,
             ..Default::default()
         }),
-        Err(Error::InvalidConfig(_))
+        Err(Error::InvalidParameter {
+            name: "history",
+            ..
+        })
     ));
     // A non-finite starting cost is reported, θ untouched.
     let mut f = |_: &[f64], g: &mut [f64]| {

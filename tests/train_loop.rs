@@ -4,13 +4,13 @@
 //!
 //! Run with `--nocapture` to see the numbers.
 
-use deepmultinet::observer::{Event, Observer};
+use deepmultinet::network::MiniBatchObjective;
 use deepmultinet::optim::{
-    Adam, AdamConfig, CgConfig, ConjugateGradient, Lbfgs, LbfgsConfig, MiniBatchObjective,
-    Objective, Schedule, Sgd, SgdConfig, StopReason,
+    Adam, AdamConfig, CgConfig, ConjugateGradient, Lbfgs, LbfgsConfig, Objective, Schedule, Sgd,
+    SgdConfig, StopReason,
 };
 use deepmultinet::prelude::*;
-use deepmultinet::train::{Monitor, TrainStop, fit};
+use deepmultinet::train::{Event, Monitor, PrintProgress, TrainStop, fit};
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
@@ -355,8 +355,8 @@ fn observer_sees_every_batch_and_can_stop_training() {
         started: bool,
         finished: bool,
     }
-    impl Observer for Counter {
-        fn on_event(&mut self, e: &Event<'_>) -> ControlFlow<()> {
+    impl Observer<f64> for Counter {
+        fn on_event(&mut self, e: &Event<'_, f64>) -> ControlFlow<()> {
             match e {
                 Event::TrainingStarted {
                     batches_per_epoch, ..
@@ -365,7 +365,7 @@ fn observer_sees_every_batch_and_can_stop_training() {
                     self.started = true;
                 }
                 Event::BatchFinished { .. } => self.batches += 1,
-                Event::EpochFinished(_) => {
+                Event::EpochFinished { .. } => {
                     self.epochs += 1;
                     if self.epochs == 2 {
                         return ControlFlow::Break(());
@@ -535,7 +535,7 @@ fn bad_training_input_is_an_error_not_a_panic() {
     ] {
         assert!(matches!(
             fit(&mut net, &mut sgd, &x, &y, &bad, &mut rng),
-            Err(Error::InvalidConfig(_))
+            Err(Error::InvalidParameter { .. })
         ));
     }
     let config = TrainConfig::default();

@@ -30,10 +30,13 @@
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 
+mod batch;
 pub mod csv;
 pub mod idx;
 pub mod mat;
 pub mod paths;
+
+pub use batch::BatchBuffer;
 pub(crate) mod source;
 
 use crate::error::{Error, Result};

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use crate::loss::OutputLoss;
 use crate::network::Network;
-use crate::propagate::argmax;
+use crate::network::argmax;
 use crate::scalar::Scalar;
 use nalgebra::DMatrixView;
 

@@ -15,12 +15,13 @@
 //! second failure in a row stops the run. The run also stops after `max_iter` line searches,
 //! when the evaluation budget is spent or when `‖g‖ ≤ grad_tol`.
 
+use super::Minimizer;
 use super::line_search::LineSearch;
 use super::objective::Objective;
+use super::observe::{Iteration, IterationObserver};
+use super::report::{MinimizeReport, StopReason, budget_spent, check_dim};
 use super::vecops::{dot, norm};
-use super::{MinimizeReport, Minimizer, StopReason, budget_spent, check_dim};
 use crate::error::{Error, Result};
-use crate::observer::{Event, Observer};
 use crate::scalar::Scalar;
 
 /// Configuration of [`ConjugateGradient`].
@@ -59,20 +60,13 @@ impl ConjugateGradient {
     /// A validated CG minimiser.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for a bad line search, a negative or NaN `grad_tol`, or an
-    /// evaluation budget of 0.
+    /// [`Error::InvalidParameter`] for a bad line search, a negative or non-finite `grad_tol`,
+    /// or an evaluation budget of 0.
     pub fn new(config: CgConfig) -> Result<Self> {
         config.line_search.check()?;
-        if !(config.grad_tol >= 0.0) {
-            return Err(Error::InvalidConfig(format!(
-                "CG: grad_tol must be ≥ 0, found {}",
-                config.grad_tol
-            )));
-        }
-        if config.max_evals == Some(0) {
-            return Err(Error::InvalidConfig(
-                "CG: max_evals must be at least 1".into(),
-            ));
+        crate::check::non_negative("grad_tol", config.grad_tol)?;
+        if let Some(n) = config.max_evals {
+            crate::check::at_least_one("max_evals", n)?;
         }
         Ok(ConjugateGradient { config })
     }
@@ -88,7 +82,7 @@ impl<T: Scalar> Minimizer<T> for ConjugateGradient {
         &mut self,
         f: &mut dyn Objective<T>,
         theta: &mut [T],
-        observer: &mut dyn Observer,
+        observer: &mut dyn IterationObserver<T>,
     ) -> Result<MinimizeReport> {
         let n = theta.len();
         check_dim(f, n)?;
@@ -156,13 +150,14 @@ impl<T: Scalar> Minimizer<T> for ConjugateGradient {
                 cost = out.cost;
                 costs.push(cost);
                 failed_last = false;
-                let event = Event::Iteration {
+                let event = Iteration {
                     iteration: iterations,
                     cost,
                     grad_norm: norm(&g),
                     evaluations,
+                    params: theta,
                 };
-                if observer.on_event(&event).is_break() {
+                if observer.on_iteration(&event).is_break() {
                     break StopReason::Observer;
                 }
             } else {

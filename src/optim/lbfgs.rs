@@ -9,12 +9,13 @@
 //! curvature) is skipped. A failed line search (or an ascent direction) clears the memory
 //! and restarts from steepest descent; two failures in a row stop the run.
 
+use super::Minimizer;
 use super::line_search::LineSearch;
 use super::objective::Objective;
+use super::observe::{Iteration, IterationObserver};
+use super::report::{MinimizeReport, StopReason, budget_spent, check_dim};
 use super::vecops::{dot, norm};
-use super::{MinimizeReport, Minimizer, StopReason, budget_spent, check_dim};
 use crate::error::{Error, Result};
-use crate::observer::{Event, Observer};
 use crate::scalar::Scalar;
 
 /// Configuration of [`Lbfgs`].
@@ -68,25 +69,14 @@ impl Lbfgs {
     /// A validated L-BFGS minimiser.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for `history == 0`, a bad line search, a negative `grad_tol`
-    /// or an evaluation budget of 0.
+    /// [`Error::InvalidParameter`] for `history == 0`, a bad line search, a negative or
+    /// non-finite `grad_tol`, or an evaluation budget of 0.
     pub fn new(config: LbfgsConfig) -> Result<Self> {
         config.line_search.check()?;
-        if config.history == 0 {
-            return Err(Error::InvalidConfig(
-                "L-BFGS: history must be at least 1".into(),
-            ));
-        }
-        if !(config.grad_tol >= 0.0) {
-            return Err(Error::InvalidConfig(format!(
-                "L-BFGS: grad_tol must be ≥ 0, found {}",
-                config.grad_tol
-            )));
-        }
-        if config.max_evals == Some(0) {
-            return Err(Error::InvalidConfig(
-                "L-BFGS: max_evals must be at least 1".into(),
-            ));
+        crate::check::at_least_one("history", config.history)?;
+        crate::check::non_negative("grad_tol", config.grad_tol)?;
+        if let Some(n) = config.max_evals {
+            crate::check::at_least_one("max_evals", n)?;
         }
         Ok(Lbfgs { config })
     }
@@ -208,7 +198,7 @@ impl<T: Scalar> Minimizer<T> for Lbfgs {
         &mut self,
         f: &mut dyn Objective<T>,
         theta: &mut [T],
-        observer: &mut dyn Observer,
+        observer: &mut dyn IterationObserver<T>,
     ) -> Result<MinimizeReport> {
         let n = theta.len();
         check_dim(f, n)?;
@@ -272,13 +262,14 @@ impl<T: Scalar> Minimizer<T> for Lbfgs {
                 cost = out.cost;
                 costs.push(cost);
                 failed_last = false;
-                let event = Event::Iteration {
+                let event = Iteration {
                     iteration: iterations,
                     cost,
                     grad_norm: norm(&g),
                     evaluations,
+                    params: theta,
                 };
-                if observer.on_event(&event).is_break() {
+                if observer.on_iteration(&event).is_break() {
                     break StopReason::Observer;
                 }
             } else {

@@ -23,7 +23,7 @@
 
 use super::objective::Objective;
 use super::vecops::dot;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::scalar::Scalar;
 
 /// Parameters of the line search (see the module docs).
@@ -108,26 +108,25 @@ impl LineSearch {
     /// Checks `0 < ρ < σ < 1`, `0 < INT < 0.5`, `EXT > 1`, `MAX ≥ 1`, `RATIO ≥ 1`.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] naming the first bad value.
+    /// [`Error::InvalidParameter`] naming the first bad value.
     pub fn check(&self) -> Result<()> {
-        let bad = |what: &str| Err(Error::InvalidConfig(format!("line search: {what}")));
-        if !(self.rho > 0.0 && self.rho < self.sigma && self.sigma < 1.0) {
-            return bad(&format!(
-                "need 0 < rho < sigma < 1, found rho = {}, sigma = {}",
-                self.rho, self.sigma
-            ));
+        use crate::check::{at_least_one, invalid};
+        let rule = "0 < rho < sigma < 1";
+        if !(self.rho > 0.0 && self.rho < self.sigma) {
+            return Err(invalid("rho", self.rho, rule));
+        }
+        if !(self.sigma < 1.0) {
+            return Err(invalid("sigma", self.sigma, rule));
         }
         if !(self.int > 0.0 && self.int < 0.5) {
-            return bad(&format!("need 0 < int < 0.5, found {}", self.int));
+            return Err(invalid("int", self.int, "0 < int < 0.5"));
         }
         if !(self.ext > 1.0 && self.ext.is_finite()) {
-            return bad(&format!("need a finite ext > 1, found {}", self.ext));
+            return Err(invalid("ext", self.ext, "finite and > 1"));
         }
-        if self.max_evals == 0 {
-            return bad("max_evals must be at least 1");
-        }
+        at_least_one("max_evals", self.max_evals)?;
         if !(self.ratio >= 1.0 && self.ratio.is_finite()) {
-            return bad(&format!("need a finite ratio ≥ 1, found {}", self.ratio));
+            return Err(invalid("ratio", self.ratio, "finite and ≥ 1"));
         }
         Ok(())
     }
@@ -283,6 +282,7 @@ impl LineSearch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn cubic_recovers_the_minimiser_of_a_cubic() {
@@ -341,7 +341,7 @@ mod tests {
             },
         ] {
             assert!(
-                matches!(bad.check(), Err(Error::InvalidConfig(_))),
+                matches!(bad.check(), Err(Error::InvalidParameter { .. })),
                 "{bad:?}"
             );
         }

@@ -14,7 +14,7 @@
 //!
 //! Configurations are plain structs with `Default` (unchecked); the constructors
 //! (`ConjugateGradient::new`, `Sgd::new`, ...) validate them once and return
-//! [`Error::InvalidConfig`](crate::Error::InvalidConfig) for a bad value.
+//! [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming a bad value.
 //!
 //! ```
 //! use deepmultinet::optim::{CgConfig, ConjugateGradient, Minimizer};
@@ -41,6 +41,8 @@ pub mod cg;
 pub mod lbfgs;
 pub mod line_search;
 pub mod objective;
+pub mod observe;
+pub mod report;
 pub mod sgd;
 pub(crate) mod vecops;
 
@@ -48,11 +50,12 @@ pub use adam::{Adam, AdamConfig};
 pub use cg::{CgConfig, ConjugateGradient};
 pub use lbfgs::{Lbfgs, LbfgsConfig};
 pub use line_search::{LineSearch, LineSearchOutcome};
-pub use objective::{FallibleFn, MiniBatchObjective, NetworkObjective, Objective};
+pub use objective::{FallibleFn, Objective};
+pub use observe::{Iteration, IterationObserver};
+pub use report::{MinimizeReport, StopReason};
 pub use sgd::{Schedule, Sgd, SgdConfig};
 
 use crate::error::Result;
-use crate::observer::Observer;
 use crate::scalar::Scalar;
 
 /// One update of θ from a gradient: the interface of mini-batch optimisers.
@@ -68,7 +71,7 @@ pub trait StepOptimizer<T: Scalar> {
     /// Sets the base learning rate.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig) unless `lr` is finite and > 0.
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) unless `lr` is finite and > 0.
     fn set_learning_rate(&mut self, lr: f64) -> Result<()>;
     /// Forgets the state (momentum, moment estimates, step count).
     fn reset(&mut self);
@@ -78,8 +81,8 @@ pub trait StepOptimizer<T: Scalar> {
 pub trait Minimizer<T: Scalar> {
     /// Minimises `f` starting from `theta`, leaving the final point in `theta`.
     ///
-    /// `observer` receives an [`Event::Iteration`](crate::observer::Event::Iteration) after
-    /// every successful line search and may stop the run (`&mut ()` observes nothing).
+    /// `observer` receives an [`Iteration`] after every successful line search and may stop
+    /// the run (`&mut ()` observes nothing).
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) if `f.dim()` differs from
@@ -89,76 +92,6 @@ pub trait Minimizer<T: Scalar> {
         &mut self,
         f: &mut dyn Objective<T>,
         theta: &mut [T],
-        observer: &mut dyn Observer,
+        observer: &mut dyn IterationObserver<T>,
     ) -> Result<MinimizeReport>;
-}
-
-/// Why a [`Minimizer`] stopped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StopReason {
-    /// `max_iter` line searches were made.
-    MaxIterations,
-    /// The budget of cost/gradient evaluations is spent.
-    MaxEvaluations,
-    /// Two line searches in a row found no acceptable point (the second from steepest
-    /// descent): nothing more can be gained at this precision.
-    LineSearchFailed,
-    /// The gradient's Euclidean norm fell to the tolerance.
-    GradientTolerance,
-    /// The observer asked to stop.
-    Observer,
-}
-
-/// What a [`Minimizer`] did. The final point is left in the `theta` it was given.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MinimizeReport {
-    /// Cost at the final point.
-    pub cost: f64,
-    /// Cost at the starting point.
-    pub initial_cost: f64,
-    /// Cost after each successful line search (fmincg's `fX`).
-    pub costs: Vec<f64>,
-    /// Line searches made (successful or not).
-    pub iterations: usize,
-    /// Cost/gradient evaluations, the one at the start included.
-    pub evaluations: usize,
-    /// Euclidean norm of the gradient at the final point.
-    pub grad_norm: f64,
-    /// Why the run stopped.
-    pub stop: StopReason,
-}
-
-/// The stop rule CG and L-BFGS share, checked before each line search: the gradient norm
-/// at or under `grad_tol` (when > 0), then `max_iter` line searches done, then `max_evals`
-/// cost/gradient evaluations spent. `limits` is `(grad_tol, max_iter, max_evals)`.
-pub(crate) fn budget_spent(
-    limits: (f64, usize, usize),
-    grad_norm: f64,
-    iterations: usize,
-    evaluations: usize,
-) -> Option<StopReason> {
-    let (grad_tol, max_iter, max_evals) = limits;
-    if grad_tol > 0.0 && grad_norm <= grad_tol {
-        Some(StopReason::GradientTolerance)
-    } else if iterations >= max_iter {
-        Some(StopReason::MaxIterations)
-    } else if evaluations >= max_evals {
-        Some(StopReason::MaxEvaluations)
-    } else {
-        None
-    }
-}
-
-/// Checks that an objective of known dimension fits θ.
-pub(crate) fn check_dim<T: Scalar>(f: &dyn Objective<T>, n: usize) -> Result<()> {
-    if let Some(d) = f.dim()
-        && d != n
-    {
-        return Err(crate::Error::shape(
-            "parameter vector length (objective dimension)",
-            d,
-            n,
-        ));
-    }
-    Ok(())
 }

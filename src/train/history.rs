@@ -2,6 +2,7 @@
 //! full-batch minimiser, and why the run stopped.
 
 use crate::optim::StopReason;
+use std::fmt;
 
 /// Measurements of one epoch (for full-batch training: of the whole minimisation).
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +61,21 @@ pub enum TrainStop {
     Minimizer(StopReason),
 }
 
+impl fmt::Display for TrainStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrainStop::MaxEpochs => f.write_str("all epochs were run"),
+            TrainStop::EarlyStopping { best_epoch } => write!(
+                f,
+                "early stopping: no improvement for `patience` epochs (θ of epoch {best_epoch} restored)"
+            ),
+            TrainStop::GradientTolerance => f.write_str("the gradient norm reached the tolerance"),
+            TrainStop::Observer => f.write_str("the observer asked to stop"),
+            TrainStop::Minimizer(reason) => write!(f, "the minimiser stopped: {reason}"),
+        }
+    }
+}
+
 /// The record of a training run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct History {
@@ -80,6 +96,20 @@ pub struct History {
 }
 
 impl History {
+    /// An empty history of a run planned for `epochs` epochs (room for that many records,
+    /// up to 65,536; more grow as needed).
+    pub fn new(epochs: usize) -> Self {
+        History {
+            epochs: Vec::with_capacity(epochs.min(1 << 16)),
+            iteration_costs: Vec::new(),
+            initial_cost: f64::NAN,
+            iterations: 0,
+            evaluations: 0,
+            best_epoch: None,
+            stop: TrainStop::MaxEpochs,
+        }
+    }
+
     /// The last epoch's record.
     pub fn last(&self) -> Option<&EpochRecord> {
         self.epochs.last()

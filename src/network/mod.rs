@@ -18,12 +18,23 @@
 //! assert_eq!(net.theta_matrix(2).unwrap().shape(), (3, 7));
 //! ```
 
+mod backprop;
+mod builder;
+mod forward;
+mod objective;
+mod split;
+mod workspace;
+
+pub use builder::NetworkBuilder;
+pub use forward::argmax;
+pub use objective::{MiniBatchObjective, NetworkObjective};
+pub use workspace::Workspace;
+
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::init::Init;
 use crate::layout::Layout;
 use crate::loss::OutputLoss;
-use crate::workspace::Workspace;
 use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, DVectorView};
 use num_traits::Zero;
 use rand::Rng;
@@ -219,116 +230,5 @@ impl<L: OutputLoss> Network<L> {
     /// A workspace for batches of up to `max_batch` samples (it grows if needed).
     pub fn workspace(&self, max_batch: usize) -> Workspace<L::Scalar> {
         Workspace::new(self.layout.sizes(), max_batch)
-    }
-}
-
-/// A hidden layer's width and activation, as the builder collects them.
-type HiddenLayer<T> = (usize, Arc<dyn Activation<T>>);
-
-/// Builds a [`Network`] layer by layer: `Network::builder(784).hidden(128, Relu)
-/// .output(10, SoftmaxCrossEntropy::new()).init(Init::He).build(&mut rng)`.
-pub struct NetworkBuilder<L: OutputLoss> {
-    inputs: usize,
-    hidden: Vec<HiddenLayer<L::Scalar>>,
-    output: Option<(usize, L)>,
-    init: Init,
-}
-
-impl<L: OutputLoss> fmt::Debug for NetworkBuilder<L> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NetworkBuilder")
-            .field("inputs", &self.inputs)
-            .field(
-                "hidden",
-                &self
-                    .hidden
-                    .iter()
-                    .map(|(n, a)| (*n, a.name()))
-                    .collect::<Vec<_>>(),
-            )
-            .field("outputs", &self.output.as_ref().map(|o| o.0))
-            .field("init", &self.init)
-            .finish()
-    }
-}
-
-impl<L: OutputLoss> NetworkBuilder<L> {
-    /// Adds a hidden layer of `units` units with `activation`.
-    pub fn hidden(self, units: usize, activation: impl Activation<L::Scalar> + 'static) -> Self {
-        self.hidden_shared(units, Arc::new(activation))
-    }
-    /// Adds a hidden layer with a shared (e.g. parsed-by-name) activation.
-    pub fn hidden_shared(
-        mut self,
-        units: usize,
-        activation: Arc<dyn Activation<L::Scalar>>,
-    ) -> Self {
-        self.hidden.push((units, activation));
-        self
-    }
-    /// Adds hidden layers of the given widths, all with `activation` (e.g. from `--hidden 128,64`).
-    pub fn hidden_layers(
-        mut self,
-        widths: &[usize],
-        activation: Arc<dyn Activation<L::Scalar>>,
-    ) -> Self {
-        for &w in widths {
-            self.hidden.push((w, activation.clone()));
-        }
-        self
-    }
-    /// Sets the output layer: `outputs` units (classes) and the head.
-    pub fn output(mut self, outputs: usize, head: L) -> Self {
-        self.output = Some((outputs, head));
-        self
-    }
-    /// Chooses the initialisation (default [`Init::Uniform`] with ε = 0.12).
-    pub fn init(mut self, init: Init) -> Self {
-        self.init = init;
-        self
-    }
-
-    fn assemble(self) -> Result<Network<L>> {
-        let (outputs, head) = self.output.ok_or_else(|| {
-            Error::InvalidConfig("the builder has no output layer: call `.output(n, head)`".into())
-        })?;
-        let mut sizes = vec![self.inputs];
-        sizes.extend(self.hidden.iter().map(|(n, _)| *n));
-        sizes.push(outputs);
-        let layout = Layout::new(&sizes)?;
-        let theta = vec![L::Scalar::zero(); layout.num_params()];
-        let hidden = self.hidden.into_iter().map(|(_, a)| a).collect();
-        Network::from_parts(&sizes, hidden, head, theta)
-    }
-
-    /// Builds the network, drawing θ from `rng` with the chosen initialisation.
-    ///
-    /// # Errors
-    /// [`Error::InvalidConfig`] if there is no output layer or a size is 0.
-    pub fn build<R: Rng + ?Sized>(self, rng: &mut R) -> Result<Network<L>> {
-        let init = self.init;
-        let mut net = self.assemble()?;
-        net.initialize(init, rng);
-        Ok(net)
-    }
-
-    /// Builds the network with θ = 0 (to be set with [`Network::set_params`]).
-    ///
-    /// # Errors
-    /// As [`build`](Self::build).
-    pub fn build_zeroed(self) -> Result<Network<L>> {
-        self.assemble()
-    }
-}
-
-impl<L: OutputLoss> Default for NetworkBuilder<L> {
-    /// A builder with no inputs yet; prefer [`Network::builder`].
-    fn default() -> Self {
-        NetworkBuilder {
-            inputs: 0,
-            hidden: Vec::new(),
-            output: None,
-            init: Init::default(),
-        }
     }
 }

@@ -13,7 +13,7 @@ use nalgebra::{DMatrix, DMatrixView};
 /// `outputs × capacity` dense matrix when the data's targets are dense).
 ///
 /// ```
-/// use deepmultinet::train::BatchBuffer;
+/// use deepmultinet::data::BatchBuffer;
 /// use deepmultinet::Targets;
 /// let x = nalgebra::DMatrix::from_column_slice(2, 3, &[0.0, 0.1, 1.0, 1.1, 2.0, 2.1]);
 /// let labels = [7usize, 8, 9];
@@ -64,8 +64,8 @@ impl<T: Scalar> BatchBuffer<T> {
     /// Copies samples `indices` of `x`/`y` into the buffers (no allocation).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for an empty selection, more indices than the capacity, or
-    /// an index past the data; [`Error::ShapeMismatch`] if `x`'s rows, `y`'s kind or rows,
+    /// [`Error::InvalidParameter`] for an empty selection or more indices than the capacity,
+    /// [`Error::IndexOutOfRange`] for an index past the data; [`Error::ShapeMismatch`] if `x`'s rows, `y`'s kind or rows,
     /// or the sample counts of `x` and `y` do not fit the buffers.
     pub fn gather(
         &mut self,
@@ -74,11 +74,11 @@ impl<T: Scalar> BatchBuffer<T> {
         indices: &[usize],
     ) -> Result<()> {
         if indices.is_empty() || indices.len() > self.capacity() {
-            return Err(Error::InvalidConfig(format!(
-                "a mini-batch needs 1..={} samples, found {}",
-                self.capacity(),
-                indices.len()
-            )));
+            return Err(crate::check::invalid(
+                "number of batch indices",
+                indices.len() as f64,
+                "at least 1 and at most the buffer's capacity",
+            ));
         }
         if x.nrows() != self.x.nrows() {
             return Err(Error::shape(
@@ -91,10 +91,7 @@ impl<T: Scalar> BatchBuffer<T> {
             return Err(Error::shape("number of targets", x.ncols(), y.len()));
         }
         if let Some(&bad) = indices.iter().find(|&&i| i >= x.ncols()) {
-            return Err(Error::InvalidConfig(format!(
-                "sample index {bad} is past the data ({} samples)",
-                x.ncols()
-            )));
+            crate::check::index("sample", bad, x.ncols())?;
         }
         for (j, &i) in indices.iter().enumerate() {
             self.x.column_mut(j).copy_from(&x.column(i));

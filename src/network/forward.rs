@@ -1,0 +1,262 @@
+//! The forward pass, and everything computed from it alone: [`Network::forward`] into a
+//! caller's [`Workspace`], `cost`, `predict_proba`, `predict`, `accuracy` and
+//! `layer_activations` (each over chunks of at most 2048 samples, so memory stays bounded
+//! for any data set).
+//!
+//! With samples as columns of `X` (`s_0 × m`) and `A_0 = X`:
+//! `Z_l = W_l · A_{l−1} + b_l 1ᵀ`, `A_l = g_l(Z_l)`, the last layer through the head's output
+//! activation. Every product is a GEMM into a workspace buffer.
+
+use super::Network;
+use super::workspace::{LayerBuffers, Workspace, view, view_mut};
+use crate::activation::add_bias;
+use crate::error::{Error, Result};
+use crate::linalg::gemm;
+use crate::loss::OutputLoss;
+use crate::scalar::Scalar;
+use crate::targets::Targets;
+use nalgebra::{DMatrix, DMatrixView};
+use num_traits::{One, Zero};
+
+/// Samples per chunk when a whole data set goes through the network (bounds the
+/// workspace's memory).
+pub(crate) const CHUNK: usize = 2048;
+
+impl<L: OutputLoss> Network<L> {
+    /// Checks that `x` is a non-empty batch of this network's inputs; returns its samples.
+    pub(crate) fn check_batch(
+        &self,
+        x: &DMatrixView<'_, L::Scalar>,
+        context: &'static str,
+    ) -> Result<usize> {
+        if x.nrows() != self.inputs() {
+            return Err(Error::shape(
+                format!("{context}: batch rows (network inputs)"),
+                self.inputs(),
+                x.nrows(),
+            ));
+        }
+        if x.ncols() == 0 {
+            return Err(Error::EmptyBatch { context });
+        }
+        Ok(x.ncols())
+    }
+
+    /// Forward pass of `m` samples at parameters `theta`, leaving `Z_l`, `A_l` in the front
+    /// columns of `ws`'s buffers (shapes are the caller's invariants).
+    pub(super) fn forward_raw(
+        &self,
+        theta: &[L::Scalar],
+        x: &DMatrixView<'_, L::Scalar>,
+        ws: &mut Workspace<L::Scalar>,
+    ) {
+        let m = x.ncols();
+        ws.ensure(self.layout.sizes(), m);
+        let sizes = self.layout.sizes();
+        let nl = self.layout.num_layers();
+        let one = L::Scalar::one();
+        for l in 0..nl {
+            let out = sizes[l + 1];
+            let (prev, cur) = ws.layers.split_at_mut(l);
+            let LayerBuffers { z, a, .. } = &mut cur[0];
+            let w = self.layout.weights(theta, l);
+            let bias = self.layout.bias(theta, l);
+            let mut zv = view_mut(z, out, m);
+            if l == 0 {
+                gemm(one, &w, x, L::Scalar::zero(), &mut zv);
+            } else {
+                let input = view(&prev[l - 1].a, sizes[l], m);
+                gemm(one, &w, &input, L::Scalar::zero(), &mut zv);
+            }
+            let av = view_mut(a, out, m);
+            if l + 1 < nl {
+                self.hidden[l].forward_biased(zv, bias, av);
+            } else {
+                add_bias(&mut zv, &bias);
+                self.head.activate(zv.as_view(), av);
+            }
+        }
+    }
+
+    /// The forward pass of the samples `x` (`inputs × m`, one per column) at the network's
+    /// θ, into `ws`: returns the outputs `A_L` (`outputs × m`; class probabilities for the
+    /// cross-entropy heads). Every layer's activations stay readable through
+    /// [`Workspace::activations`], and `Z_L` through [`Workspace::logits`]. No heap
+    /// allocation once `ws` has held a batch this large.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] or [`Error::EmptyBatch`] for a bad `x`.
+    ///
+    /// ```
+    /// use deepmultinet::prelude::*;
+    /// let net = Network::with_sizes(&[2, 3], Identity, SigmoidCrossEntropy::<f64>::new())?;
+    /// let mut ws = net.workspace(4);
+    /// let x = nalgebra::DMatrix::from_element(2, 4, 1.0);
+    /// let a = net.forward(&mut ws, &x)?;
+    /// assert_eq!(a.shape(), (3, 4));
+    /// assert!(a.iter().all(|&p| p == 0.5)); // θ = 0: σ(0)
+    /// # Ok::<(), deepmultinet::Error>(())
+    /// ```
+    pub fn forward<'w, 'a>(
+        &self,
+        ws: &'w mut Workspace<L::Scalar>,
+        x: impl Into<DMatrixView<'a, L::Scalar>>,
+    ) -> Result<DMatrixView<'w, L::Scalar>> {
+        let x = x.into();
+        self.check_batch(&x, "forward")?;
+        self.forward_raw(&self.theta, &x, ws);
+        ws.last_m = x.ncols();
+        ws.hidden_whole = true;
+        Ok(ws.outputs())
+    }
+
+    /// Runs [`forward`](Self::forward) over `x` in chunks of at most [`CHUNK`] samples,
+    /// calling `f(first_sample, ws)` after each.
+    pub(crate) fn forward_chunks(
+        &self,
+        x: &DMatrixView<'_, L::Scalar>,
+        ws: &mut Workspace<L::Scalar>,
+        mut f: impl FnMut(usize, &Workspace<L::Scalar>),
+    ) -> Result<()> {
+        let m = x.ncols();
+        for start in (0..m).step_by(CHUNK) {
+            let end = (start + CHUNK).min(m);
+            self.forward(ws, x.columns_range(start..end))?;
+            f(start, ws);
+        }
+        Ok(())
+    }
+
+    /// `Σ_l ‖W_l‖²` (biases excluded), the L2 term's sum.
+    pub(crate) fn weights_norm_squared(&self) -> L::Scalar {
+        let mut reg_sum = L::Scalar::zero();
+        for l in 0..self.num_layers() {
+            reg_sum += self.layout.weights(&self.theta, l).norm_squared();
+        }
+        reg_sum
+    }
+
+    /// Cost `J` (data term averaged over samples, plus `λ/(2m) Σ W²`) at the network's θ.
+    ///
+    /// # Errors
+    /// As [`cost_grad`](Self::cost_grad).
+    pub fn cost<'a>(
+        &self,
+        x: impl Into<DMatrixView<'a, L::Scalar>>,
+        y: impl Into<Targets<'a, L::Scalar>>,
+        lambda: L::Scalar,
+    ) -> Result<L::Scalar> {
+        let x = x.into();
+        let y = y.into();
+        let m = self.check_batch(&x, "cost")?;
+        y.check(self.outputs(), m)?;
+        crate::check::lambda(lambda)?;
+        let mut ws = self.workspace(m.min(CHUNK));
+        let mut total = L::Scalar::zero();
+        self.forward_chunks(&x, &mut ws, |start, ws| {
+            let yc = y.columns(start..start + ws.batch_len());
+            total += self.head.cost(ws.logits(), ws.outputs(), &yc);
+        })?;
+        let inv_m = L::Scalar::one() / L::Scalar::of_usize(m);
+        Ok(total * inv_m + lambda * inv_m * L::Scalar::of(0.5) * self.weights_norm_squared())
+    }
+
+    /// Output activations `A_L` (`outputs × m`): class probabilities for the
+    /// cross-entropy heads. Allocates the result; [`forward`](Self::forward) is the
+    /// allocation-free form.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] or [`Error::EmptyBatch`] for a bad `x`.
+    pub fn predict_proba<'a>(
+        &self,
+        x: impl Into<DMatrixView<'a, L::Scalar>>,
+    ) -> Result<DMatrix<L::Scalar>> {
+        let x = x.into();
+        let m = self.check_batch(&x, "predict_proba")?;
+        let mut out = DMatrix::zeros(self.outputs(), m);
+        let mut ws = self.workspace(m.min(CHUNK));
+        self.forward_chunks(&x, &mut ws, |start, ws| {
+            out.columns_range_mut(start..start + ws.batch_len())
+                .copy_from(&ws.outputs());
+        })?;
+        Ok(out)
+    }
+
+    /// The predicted class (index of the largest output) of every sample.
+    ///
+    /// # Errors
+    /// As [`predict_proba`](Self::predict_proba).
+    pub fn predict<'a>(&self, x: impl Into<DMatrixView<'a, L::Scalar>>) -> Result<Vec<usize>> {
+        let x = x.into();
+        let m = self.check_batch(&x, "predict")?;
+        let mut pred = Vec::with_capacity(m);
+        let mut ws = self.workspace(m.min(CHUNK));
+        self.forward_chunks(&x, &mut ws, |_, ws| {
+            pred.extend(ws.outputs().column_iter().map(|c| argmax(c.as_slice())));
+        })?;
+        Ok(pred)
+    }
+
+    /// Fraction of samples whose predicted class equals the label.
+    ///
+    /// # Errors
+    /// As [`predict_proba`](Self::predict_proba), plus a mismatch between label and sample counts.
+    pub fn accuracy<'a>(
+        &self,
+        x: impl Into<DMatrixView<'a, L::Scalar>>,
+        labels: &[usize],
+    ) -> Result<f64> {
+        let x = x.into();
+        if labels.len() != x.ncols() {
+            return Err(Error::shape(
+                "number of labels (batch columns)",
+                x.ncols(),
+                labels.len(),
+            ));
+        }
+        let pred = self.predict(x)?;
+        let right = pred.iter().zip(labels).filter(|(p, l)| p == l).count();
+        Ok(right as f64 / labels.len() as f64)
+    }
+
+    /// Every layer's activations `[A_1, ..., A_L]` for the samples of `x` (for inspection).
+    ///
+    /// # Errors
+    /// As [`predict_proba`](Self::predict_proba).
+    pub fn layer_activations<'a>(
+        &self,
+        x: impl Into<DMatrixView<'a, L::Scalar>>,
+    ) -> Result<Vec<DMatrix<L::Scalar>>> {
+        let x = x.into();
+        let m = self.check_batch(&x, "layer_activations")?;
+        let mut outs: Vec<DMatrix<L::Scalar>> = self.sizes()[1..]
+            .iter()
+            .map(|&s| DMatrix::zeros(s, m))
+            .collect();
+        let mut ws = self.workspace(m.min(CHUNK));
+        self.forward_chunks(&x, &mut ws, |start, ws| {
+            let end = start + ws.batch_len();
+            for (l, o) in outs.iter_mut().enumerate() {
+                if let Some(a) = ws.activations(l) {
+                    o.columns_range_mut(start..end).copy_from(&a);
+                }
+            }
+        })?;
+        Ok(outs)
+    }
+}
+
+/// Index of the largest value (the first on ties; NaN never wins).
+///
+/// ```
+/// assert_eq!(deepmultinet::network::argmax(&[0.1, 0.7, 0.7, f64::NAN]), 1);
+/// ```
+pub fn argmax<T: Scalar>(v: &[T]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] || v[best].is_nan() {
+            best = i;
+        }
+    }
+    best
+}

@@ -1,0 +1,128 @@
+//! Splitting one batch's forward and backward pass across the thread pool.
+//!
+//! With `p ≥ 2` parts (every thread gets at least 16 samples), part `t` takes the columns
+//! `t·m/p .. (t+1)·m/p`; part 0 runs in the caller's workspace, the others in workspaces
+//! kept inside it. Their gradients are summed into the caller's in part order (so the
+//! result does not depend on timing), and their output layers are copied back, so that
+//! [`Workspace::outputs`] shows the whole batch however it was split.
+
+use super::Network;
+use super::workspace::Workspace;
+use crate::linalg::column_range;
+use crate::loss::OutputLoss;
+use crate::parallel::{DisjointMut, for_each_range};
+use crate::scalar::Scalar;
+use crate::targets::Targets;
+use nalgebra::DMatrixView;
+use num_traits::{One, Zero};
+
+/// Most parts a batch is split into (the pool's thread cap).
+const MAX_PARTS: usize = 64;
+
+/// A batch is split across threads only if every thread gets at least this many samples.
+const MIN_COLUMNS_PER_THREAD: usize = 16;
+
+impl<L: OutputLoss> Network<L> {
+    /// Forward + backward over one batch, split across the thread pool when it pays.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn cost_grad_split(
+        &self,
+        theta: &[L::Scalar],
+        ws: &mut Workspace<L::Scalar>,
+        x: &DMatrixView<'_, L::Scalar>,
+        y: &Targets<'_, L::Scalar>,
+        lambda: L::Scalar,
+        grad: &mut [L::Scalar],
+    ) -> L::Scalar {
+        let m = x.ncols();
+        let zero = L::Scalar::zero();
+        let inv_m = L::Scalar::one() / L::Scalar::of_usize(m);
+        let parts = crate::parallel::available_parts()
+            .min(m / MIN_COLUMNS_PER_THREAD)
+            .clamp(1, MAX_PARTS);
+        // Recorded only once the pass has succeeded (a panicking user activation must not
+        // leave `outputs` describing a batch that was never put back together).
+        ws.last_m = 0;
+        let (data_cost, reg_sum) = match parts {
+            2.. => {
+                // The caller's workspace receives every part's output layer.
+                ws.ensure(self.layout.sizes(), m);
+                let mut extra = std::mem::take(&mut ws.parts);
+                while extra.len() < parts - 1 {
+                    extra.push(std::sync::Mutex::new(Default::default()));
+                }
+                let bounds = |t: usize| (t * m / parts, (t + 1) * m / parts);
+                let main = std::sync::Mutex::new((&mut *ws, &mut *grad, zero, zero));
+                let job = |t: usize| {
+                    crate::parallel::as_split_part(|| {
+                        if t >= parts {
+                            return;
+                        }
+                        let (start, end) = bounds(t);
+                        let xt = column_range(*x, start..end);
+                        let yt = y.columns(start..end);
+                        if t == 0 {
+                            let mut guard = main.lock().unwrap_or_else(|e| e.into_inner());
+                            let (w, g, c, r) = &mut *guard;
+                            self.forward_raw(theta, &xt, w);
+                            (*c, *r) = self.backward_raw(theta, &xt, &yt, inv_m, lambda, w, g);
+                        } else {
+                            let mut part = extra[t - 1].lock().unwrap_or_else(|e| e.into_inner());
+                            let part = &mut *part;
+                            if part.grad.len() != theta.len() {
+                                part.grad = vec![zero; theta.len()];
+                            }
+                            self.forward_raw(theta, &xt, &mut part.ws);
+                            (part.cost, _) = self.backward_raw(
+                                theta,
+                                &xt,
+                                &yt,
+                                inv_m,
+                                zero,
+                                &mut part.ws,
+                                &mut part.grad,
+                            );
+                        }
+                    })
+                };
+                crate::parallel::run_parts(parts, &job);
+                let (_, _, mut cost, reg_sum) =
+                    main.into_inner().unwrap_or_else(|e| e.into_inner());
+                // Sum the parts' gradients into `grad` (in part order, so the result does
+                // not depend on timing), each thread of the pool taking a range of θ.
+                let mut others: [&[L::Scalar]; MAX_PARTS] = [&[]; MAX_PARTS];
+                for (slot, part) in others.iter_mut().zip(extra.iter_mut().take(parts - 1)) {
+                    let part = part.get_mut().unwrap_or_else(|e| e.into_inner());
+                    cost += part.cost;
+                    *slot = &part.grad;
+                }
+                let others = &others[..(parts - 1).min(MAX_PARTS)];
+                let total = DisjointMut::new(grad);
+                for_each_range(theta.len(), 1 << 14, &|r| {
+                    // SAFETY: `for_each_range` hands out disjoint ranges.
+                    let g = unsafe { total.piece(r.clone()) };
+                    for other in others {
+                        for (gi, &p) in g.iter_mut().zip(&other[r.clone()]) {
+                            *gi += p;
+                        }
+                    }
+                });
+                for (t, part) in extra.iter_mut().enumerate().take(parts - 1) {
+                    let part = part.get_mut().unwrap_or_else(|e| e.into_inner());
+                    let (start, end) = bounds(t + 1);
+                    ws.copy_outputs_from(&part.ws, start, end - start);
+                }
+                ws.parts = extra;
+                ws.hidden_whole = false;
+                (cost, reg_sum)
+            }
+            _ => {
+                self.forward_raw(theta, x, ws);
+                ws.hidden_whole = true;
+                self.backward_raw(theta, x, y, inv_m, lambda, ws, grad)
+            }
+        };
+        ws.last_m = m;
+        data_cost * inv_m + reg_sum * lambda * inv_m * L::Scalar::of(0.5)
+    }
+}
