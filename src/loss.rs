@@ -93,21 +93,28 @@ fn a_minus_y<T: Scalar>(a: &DMatrixView<'_, T>, y: &Targets<'_, T>, d: &mut DMat
     }
 }
 
+/// `new()` and `Default` for a head that holds nothing but its scalar type.
+macro_rules! marker_head_constructors {
+    ($head:ident) => {
+        impl<T> $head<T> {
+            /// The head.
+            pub fn new() -> Self {
+                $head(PhantomData)
+            }
+        }
+        impl<T> Default for $head<T> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    };
+}
+
 /// Sigmoid outputs with binary cross-entropy summed over the K outputs — the cost of the
 /// course's exercise 4 (`nnCostFunction`). Labels are one-hot encoded implicitly.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SigmoidCrossEntropy<T>(PhantomData<T>);
-impl<T> SigmoidCrossEntropy<T> {
-    /// The head.
-    pub fn new() -> Self {
-        SigmoidCrossEntropy(PhantomData)
-    }
-}
-impl<T> Default for SigmoidCrossEntropy<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+marker_head_constructors!(SigmoidCrossEntropy);
 
 impl<T: Scalar> OutputLoss for SigmoidCrossEntropy<T> {
     type Scalar = T;
@@ -151,17 +158,7 @@ impl<T: Scalar> OutputLoss for SigmoidCrossEntropy<T> {
 /// Softmax outputs with categorical cross-entropy `−Σ_k y_k ln a_k`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SoftmaxCrossEntropy<T>(PhantomData<T>);
-impl<T> SoftmaxCrossEntropy<T> {
-    /// The head.
-    pub fn new() -> Self {
-        SoftmaxCrossEntropy(PhantomData)
-    }
-}
-impl<T> Default for SoftmaxCrossEntropy<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+marker_head_constructors!(SoftmaxCrossEntropy);
 
 impl<T: Scalar> OutputLoss for SoftmaxCrossEntropy<T> {
     type Scalar = T;

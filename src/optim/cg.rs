@@ -19,7 +19,7 @@ use super::Minimizer;
 use super::line_search::LineSearch;
 use super::objective::Objective;
 use super::observe::{Iteration, IterationObserver};
-use super::report::{MinimizeReport, StopReason, budget_spent, check_dim};
+use super::report::{MinimizeReport, StopReason, budget_spent, check_dim, check_limits};
 use super::vecops::{dot, norm};
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
@@ -63,11 +63,7 @@ impl ConjugateGradient {
     /// [`Error::InvalidParameter`] for a bad line search, a negative or non-finite `grad_tol`,
     /// or an evaluation budget of 0.
     pub fn new(config: CgConfig) -> Result<Self> {
-        config.line_search.check()?;
-        crate::check::non_negative("grad_tol", config.grad_tol)?;
-        if let Some(n) = config.max_evals {
-            crate::check::at_least_one("max_evals", n)?;
-        }
+        check_limits(&config.line_search, config.grad_tol, config.max_evals)?;
         Ok(ConjugateGradient { config })
     }
 

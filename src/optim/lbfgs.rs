@@ -13,7 +13,7 @@ use super::Minimizer;
 use super::line_search::LineSearch;
 use super::objective::Objective;
 use super::observe::{Iteration, IterationObserver};
-use super::report::{MinimizeReport, StopReason, budget_spent, check_dim};
+use super::report::{MinimizeReport, StopReason, budget_spent, check_dim, check_limits};
 use super::vecops::{dot, norm};
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
@@ -72,12 +72,8 @@ impl Lbfgs {
     /// [`Error::InvalidParameter`] for `history == 0`, a bad line search, a negative or
     /// non-finite `grad_tol`, or an evaluation budget of 0.
     pub fn new(config: LbfgsConfig) -> Result<Self> {
-        config.line_search.check()?;
         crate::check::at_least_one("history", config.history)?;
-        crate::check::non_negative("grad_tol", config.grad_tol)?;
-        if let Some(n) = config.max_evals {
-            crate::check::at_least_one("max_evals", n)?;
-        }
+        check_limits(&config.line_search, config.grad_tol, config.max_evals)?;
         Ok(Lbfgs { config })
     }
 

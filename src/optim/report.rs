@@ -74,6 +74,21 @@ pub(crate) fn budget_spent(
     }
 }
 
+/// Checks what CG and L-BFGS share in their configurations: the line search, a finite
+/// `grad_tol ≥ 0` and an evaluation budget of at least 1.
+pub(crate) fn check_limits(
+    line_search: &super::LineSearch,
+    grad_tol: f64,
+    max_evals: Option<usize>,
+) -> Result<()> {
+    line_search.check()?;
+    crate::check::non_negative("grad_tol", grad_tol)?;
+    match max_evals {
+        Some(n) => crate::check::at_least_one("max_evals", n),
+        None => Ok(()),
+    }
+}
+
 /// Checks that an objective of known dimension fits θ.
 pub(crate) fn check_dim<T: Scalar>(f: &dyn Objective<T>, n: usize) -> Result<()> {
     if let Some(d) = f.dim()
