@@ -1,5 +1,6 @@
-//! Model files: save and load a [`Network`] as **safetensors**, and import the course's
-//! `Theta1`, `Theta2`, ... from a MAT-file.
+//! Model files: save and load a [`Network`](crate::Network) as **safetensors** (cargo feature
+//! `safetensors`, on by default), and import the course's `Theta1`, `Theta2`, ... from a
+//! MAT-file (always available).
 //!
 //! ## Layout
 //! One tensor per layer weight and bias, named and shaped as PyTorch stores an
@@ -33,6 +34,7 @@
 //! [`thetas_from_mat`].
 //!
 //! ```
+//! # #[cfg(feature = "safetensors")] {
 //! use deepmultinet::prelude::*;
 //! use rand::SeedableRng;
 //!
@@ -47,21 +49,30 @@
 //! assert_eq!(back.params(), net.params());
 //! // The wrong head type is refused.
 //! assert!(deepmultinet::io::from_bytes::<SigmoidCrossEntropy<f32>>(&bytes, "m".as_ref()).is_err());
+//! # }
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 
 mod mat;
+#[cfg(feature = "safetensors")]
 mod metadata;
+#[cfg(feature = "safetensors")]
 mod safetensors;
 
 pub use mat::{from_mat, import_mat_into, thetas_from_mat};
+#[cfg(feature = "safetensors")]
 pub use metadata::{LoadableHead, ModelInfo};
 
+#[cfg(feature = "safetensors")]
 use self::safetensors::{FORMAT, open, theta_from_tensors};
-use crate::data::source::{self, format_error};
-use crate::error::{Error, Result};
-use crate::loss::OutputLoss;
-use crate::network::Network;
+#[cfg(feature = "safetensors")]
+use crate::{
+    data::source::{self, format_error},
+    error::{Error, Result},
+    loss::OutputLoss,
+    network::Network,
+};
+#[cfg(feature = "safetensors")]
 use std::path::Path;
 
 /// Serialises `net` as safetensors bytes with its architecture in the metadata.
@@ -69,6 +80,7 @@ use std::path::Path;
 /// # Errors
 /// [`Error::InvalidConfig`] if the serialiser rejects the data (it does not for valid
 /// networks).
+#[cfg(feature = "safetensors")]
 pub fn to_bytes<L: OutputLoss>(net: &Network<L>) -> Result<Vec<u8>> {
     self::safetensors::serialize(net, ModelInfo::of(net).to_metadata())
 }
@@ -77,6 +89,7 @@ pub fn to_bytes<L: OutputLoss>(net: &Network<L>) -> Result<Vec<u8>> {
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be written.
+#[cfg(feature = "safetensors")]
 pub fn save<L: OutputLoss>(net: &Network<L>, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     let bytes = to_bytes(net)?;
@@ -91,6 +104,7 @@ pub fn save<L: OutputLoss>(net: &Network<L>, path: impl AsRef<Path>) -> Result<(
 /// # Errors
 /// [`Error::Format`] if the bytes are not a valid safetensors file or the metadata is
 /// malformed.
+#[cfg(feature = "safetensors")]
 pub fn info_from_bytes(bytes: &[u8], path: &Path) -> Result<Option<ModelInfo>> {
     Ok(open(bytes, path)?.1)
 }
@@ -99,6 +113,7 @@ pub fn info_from_bytes(bytes: &[u8], path: &Path) -> Result<Option<ModelInfo>> {
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read; as [`info_from_bytes`] otherwise.
+#[cfg(feature = "safetensors")]
 pub fn read_info(path: impl AsRef<Path>) -> Result<Option<ModelInfo>> {
     let path = path.as_ref();
     info_from_bytes(&source::read_file(path)?, path)
@@ -109,6 +124,7 @@ pub fn read_info(path: impl AsRef<Path>) -> Result<Option<ModelInfo>> {
 ///
 /// # Errors
 /// [`Error::Format`] if the bytes are not a valid safetensors file or hold no tensors.
+#[cfg(feature = "safetensors")]
 pub fn weight_dtype(bytes: &[u8], path: &Path) -> Result<String> {
     let (st, _) = open(bytes, path)?;
     self::safetensors::first_dtype(&st, path)
@@ -121,6 +137,7 @@ pub fn weight_dtype(bytes: &[u8], path: &Path) -> Result<String> {
 /// [`Error::Format`] if the bytes are not valid safetensors, carry no architecture metadata
 /// (use [`load_into`] then), record a head other than `L`'s, or hold tensors whose names or
 /// shapes disagree with the metadata; [`Error::InvalidConfig`] for an unknown activation.
+#[cfg(feature = "safetensors")]
 pub fn from_bytes<L: LoadableHead>(bytes: &[u8], path: &Path) -> Result<Network<L>> {
     let (st, info) = open(bytes, path)?;
     let info = info.ok_or_else(|| {
@@ -143,6 +160,7 @@ pub fn from_bytes<L: LoadableHead>(bytes: &[u8], path: &Path) -> Result<Network<
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read; as [`from_bytes`] otherwise.
+#[cfg(feature = "safetensors")]
 pub fn load<L: LoadableHead>(path: impl AsRef<Path>) -> Result<Network<L>> {
     let path = path.as_ref();
     from_bytes(&source::read_file(path)?, path)
@@ -155,6 +173,7 @@ pub fn load<L: LoadableHead>(path: impl AsRef<Path>) -> Result<Network<L>> {
 /// # Errors
 /// [`Error::Format`] if the bytes are not valid safetensors, the metadata disagrees with
 /// `net`, or the tensors' names or shapes do not fit `net`'s sizes.
+#[cfg(feature = "safetensors")]
 pub fn from_bytes_into<L: OutputLoss>(
     net: &mut Network<L>,
     bytes: &[u8],
@@ -172,6 +191,7 @@ pub fn from_bytes_into<L: OutputLoss>(
 ///
 /// # Errors
 /// [`Error::Io`] if the file cannot be read; as [`from_bytes_into`] otherwise.
+#[cfg(feature = "safetensors")]
 pub fn load_into<L: OutputLoss>(net: &mut Network<L>, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     from_bytes_into(net, &source::read_file(path)?, path)
