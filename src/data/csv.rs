@@ -85,11 +85,7 @@ impl CsvOptions {
         CsvOptions {
             divide_by: 255.0,
             num_classes: Some(10),
-            image: Some(ImageShape {
-                rows: 28,
-                cols: 28,
-                order: super::PixelOrder::RowMajor,
-            }),
+            image: Some(ImageShape::row_major(28, 28)),
             ..Self::default()
         }
     }

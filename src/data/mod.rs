@@ -7,6 +7,9 @@
 //! | [`mat`] | MATLAB 5.0 MAT-files (the course's `ex3weights.mat`, `ex4data1.mat` layout) |
 //! | [`csv`] | rows of features then a label, optional header, gzip or raw |
 //!
+//! Datasets of pictures carry their [`ImageShape`] (height, width, [`PixelOrder`]), which
+//! [`inspect`](crate::inspect) takes as it is.
+//!
 //! Samples are columns, so a mini-batch is a column range of the column-major matrix:
 //! [`Dataset::batch`] returns a zero-copy view together with the matching labels.
 //!
@@ -32,9 +35,12 @@
 
 pub mod csv;
 pub mod idx;
+mod image;
 pub mod mat;
 pub mod paths;
 pub(crate) mod source;
+
+pub use image::{ImageShape, PixelOrder};
 
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
@@ -58,41 +64,6 @@ pub const FASHION_MNIST_CLASSES: [&str; 10] = [
 
 /// The ten MNIST classes, in label order 0..9 (the digits themselves).
 pub const MNIST_CLASSES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-
-/// How a sample's pixels are ordered in its feature column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PixelOrder {
-    /// Row after row: pixel `(r, c)` is feature `r·cols + c` (IDX, the MNIST CSV).
-    RowMajor,
-    /// Column after column: pixel `(r, c)` is feature `c·rows + r` (MATLAB's `img(:)`, the
-    /// course's `X`).
-    ColumnMajor,
-}
-
-/// The picture shape of each sample, for datasets of images.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ImageShape {
-    /// Pixel rows.
-    pub rows: usize,
-    /// Pixel columns.
-    pub cols: usize,
-    /// How the pixels are unrolled into the feature vector.
-    pub order: PixelOrder,
-}
-
-impl ImageShape {
-    /// Number of pixels, `rows · cols`.
-    pub fn pixels(&self) -> usize {
-        self.rows.saturating_mul(self.cols)
-    }
-    /// Feature index of pixel `(r, c)`.
-    pub fn index(&self, r: usize, c: usize) -> usize {
-        match self.order {
-            PixelOrder::RowMajor => r * self.cols + c,
-            PixelOrder::ColumnMajor => c * self.rows + r,
-        }
-    }
-}
 
 /// Features (`features × samples`, one sample per column) and a class label per sample.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,13 +150,13 @@ impl<T: Scalar> Dataset<T> {
     /// Sets the image shape of each sample.
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] if `rows · cols` differs from the number of features.
+    /// [`Error::ShapeMismatch`] if `height · width` differs from the number of features.
     pub fn with_image_shape(mut self, shape: ImageShape) -> Result<Self> {
         if shape.pixels() != self.num_features() {
             return Err(Error::shape(
-                "image shape (rows × cols = features)",
+                "image shape (height × width = features)",
                 self.num_features(),
-                format!("{} × {} = {}", shape.rows, shape.cols, shape.pixels()),
+                format!("{} × {} = {}", shape.height, shape.width, shape.pixels()),
             ));
         }
         self.image = Some(shape);
@@ -236,9 +207,18 @@ impl<T: Scalar> Dataset<T> {
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
-    /// The image shape, for datasets of pictures.
-    pub fn image_shape(&self) -> Option<ImageShape> {
-        self.image
+    /// The image shape, for datasets of pictures: what `inspect` and `plot` take, e.g.
+    /// `inspect::hidden_unit_images(&net, ds.image_shape()?)`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if the dataset has no image shape (set one with
+    /// [`with_image_shape`](Self::with_image_shape)).
+    pub fn image_shape(&self) -> Result<ImageShape> {
+        self.image.ok_or_else(|| {
+            Error::InvalidConfig(
+                "the dataset has no image shape (set one with Dataset::with_image_shape)".into(),
+            )
+        })
     }
     /// The class names, when known.
     pub fn class_names(&self) -> Option<&[String]> {
@@ -266,12 +246,12 @@ impl<T: Scalar> Dataset<T> {
         (self.features, self.labels)
     }
 
-    /// Sample `j`'s pixels as a `rows × cols` image, if the dataset has an image shape and `j`
+    /// Sample `j`'s pixels as a `height × width` image, if the dataset has an image shape and `j`
     /// is a sample index.
     pub fn image(&self, j: usize) -> Option<DMatrix<T>> {
         let shape = self.image?;
         let col = (j < self.len()).then(|| self.features.column(j))?;
-        Some(DMatrix::from_fn(shape.rows, shape.cols, |r, c| {
+        Some(DMatrix::from_fn(shape.height, shape.width, |r, c| {
             col[shape.index(r, c)]
         }))
     }

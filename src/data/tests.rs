@@ -119,8 +119,8 @@ fn image_respects_pixel_order() {
         let ds = Dataset::new(DMatrix::from_column_slice(6, 1, &vals), vec![0], 1)
             .unwrap()
             .with_image_shape(ImageShape {
-                rows: 2,
-                cols: 3,
+                height: 2,
+                width: 3,
                 order,
             })
             .unwrap();
@@ -132,12 +132,12 @@ fn image_respects_pixel_order() {
     }
     let bad = Dataset::new(DMatrix::<f64>::zeros(6, 1), vec![0], 1)
         .unwrap()
-        .with_image_shape(ImageShape {
-            rows: 2,
-            cols: 2,
-            order: PixelOrder::RowMajor,
-        });
+        .with_image_shape(ImageShape::row_major(2, 2));
     assert!(bad.is_err());
+    // A dataset without a shape says so instead of guessing one.
+    let plain = Dataset::new(DMatrix::<f64>::zeros(6, 1), vec![0], 1).unwrap();
+    assert!(matches!(plain.image_shape(), Err(Error::InvalidConfig(_))));
+    assert!(plain.image(0).is_none());
 }
 
 #[test]

@@ -30,7 +30,8 @@ use num_traits::Zero;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::image::{Image, ImageShape};
+use super::image::Image;
+use crate::data::ImageShape;
 
 /// A unit's response to one input and the gradient of its pre-activation.
 #[derive(Clone, Debug, PartialEq)]

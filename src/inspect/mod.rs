@@ -42,13 +42,12 @@ mod selectivity;
 mod single_input;
 mod top_k;
 
+pub use crate::data::{ImageShape, PixelOrder};
 pub use health::{
     ActivationStats, Histogram, Prediction, activation_stats, histogram, predictions,
     weight_histograms,
 };
-pub use image::{
-    ColorMap, Image, ImageShape, PixelOrder, Scaling, hidden_unit_images, normalise, sample_images,
-};
+pub use image::{ColorMap, Image, Scaling, hidden_unit_images, normalise, sample_images};
 pub use max_input::{
     AscentOptions, MaxInput, UnitResponse, maximizing_input, maximizing_inputs, unit_response,
 };
