@@ -333,6 +333,27 @@ fn csv_reads_header_gzip_and_label_positions() {
     assert_eq!(ds.labels(), &[3, 1]);
     assert_eq!(ds.features().column(0).as_slice(), &[0.0, 1.0, 0.2]);
     assert_eq!(ds.features().column(1).as_slice(), &[0.4, 0.0, 1.0]);
+    for bad in [0.0, -255.0, f64::NAN, f64::INFINITY] {
+        let e = csv::parse::<f64>(
+            text,
+            p("x.csv"),
+            &CsvOptions {
+                divide_by: bad,
+                ..CsvOptions::default()
+            },
+        );
+        assert!(
+            matches!(
+                e,
+                Err(Error::InvalidParameter {
+                    name: "divide_by",
+                    expected: "finite and > 0",
+                    ..
+                })
+            ),
+            "{bad}: {e:?}"
+        );
+    }
 
     let first = csv::parse::<f32>(
         b"1,0.5,0.25\n0,1,2\n",

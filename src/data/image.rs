@@ -18,6 +18,7 @@
 //! assert_eq!(ImageShape::row_major(2, 3).index(1, 2), 3 + 2);
 //! ```
 
+use crate::check;
 use crate::error::{Error, Result};
 
 /// How a sample's pixels are ordered in its feature vector.
@@ -62,13 +63,15 @@ impl ImageShape {
     /// A square shape for `n` values (`√n × √n`).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if `n` is not a positive perfect square.
+    /// [`Error::InvalidParameter`] if `n` is not a positive perfect square.
     pub fn square(n: usize, order: PixelOrder) -> Result<Self> {
         let side = (n as f64).sqrt().round() as usize;
         if n == 0 || side * side != n {
-            return Err(Error::InvalidConfig(format!(
-                "{n} values do not form a square image; give the image shape explicitly"
-            )));
+            return Err(check::invalid(
+                "n",
+                n as f64,
+                "a positive perfect square (else give the image shape explicitly)",
+            ));
         }
         Ok(ImageShape {
             height: side,

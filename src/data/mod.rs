@@ -42,8 +42,10 @@ pub(crate) mod source;
 
 pub use image::{ImageShape, PixelOrder};
 
+use crate::check;
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
+use crate::targets::check_labels;
 use nalgebra::{DMatrix, DMatrixView};
 use rand::{Rng, RngExt};
 use std::ops::Range;
@@ -81,13 +83,9 @@ impl<T: Scalar> Dataset<T> {
     /// # Errors
     /// [`Error::ShapeMismatch`] if `labels.len()` differs from the number of columns;
     /// [`Error::LabelOutOfRange`] if a label is not below `num_classes`;
-    /// [`Error::InvalidConfig`] if `num_classes` is 0.
+    /// [`Error::InvalidParameter`] if `num_classes` is 0.
     pub fn new(features: DMatrix<T>, labels: Vec<usize>, num_classes: usize) -> Result<Self> {
-        if num_classes == 0 {
-            return Err(Error::InvalidConfig(
-                "a dataset needs at least one class".into(),
-            ));
-        }
+        check::at_least_one("num_classes", num_classes)?;
         if labels.len() != features.ncols() {
             return Err(Error::shape(
                 "dataset labels (one per sample column)",
@@ -95,13 +93,7 @@ impl<T: Scalar> Dataset<T> {
                 labels.len(),
             ));
         }
-        if let Some((index, &label)) = labels.iter().enumerate().find(|(_, l)| **l >= num_classes) {
-            return Err(Error::LabelOutOfRange {
-                label,
-                index,
-                classes: num_classes,
-            });
-        }
+        check_labels(&labels, num_classes)?;
         Ok(Dataset {
             features,
             labels,
@@ -278,13 +270,10 @@ impl<T: Scalar> Dataset<T> {
     /// The samples at `indices`, in that order, copied.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if an index is not a sample index.
+    /// [`Error::IndexOutOfRange`] if an index is not a sample index.
     pub fn select(&self, indices: &[usize]) -> Result<Self> {
-        if let Some(&bad) = indices.iter().find(|&&i| i >= self.len()) {
-            return Err(Error::InvalidConfig(format!(
-                "sample index {bad} out of range: the dataset has {} samples",
-                self.len()
-            )));
+        for &i in indices {
+            check::index("sample", i, self.len())?;
         }
         let features = self.features.select_columns(indices);
         let labels = indices.iter().map(|&i| self.labels[i]).collect();
@@ -307,12 +296,10 @@ impl<T: Scalar> Dataset<T> {
     /// `split(0.8)` gives the usual 80 % train / 20 % validation (shuffle first).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] unless `0 ≤ fraction ≤ 1`.
+    /// [`Error::InvalidParameter`] unless `0 ≤ fraction ≤ 1`.
     pub fn split(&self, fraction: f64) -> Result<(Self, Self)> {
         if !(0.0..=1.0).contains(&fraction) {
-            return Err(Error::InvalidConfig(format!(
-                "split fraction must lie in [0, 1], got {fraction}"
-            )));
+            return Err(check::invalid("fraction", fraction, "in [0, 1]"));
         }
         let n = ((self.len() as f64) * fraction).round() as usize;
         let n = n.min(self.len());
@@ -331,13 +318,18 @@ impl<T: Scalar> Dataset<T> {
     /// Samples `range` as a zero-copy `features × len` view and their labels.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if the range is not within `0..len()`.
+    /// [`Error::IndexOutOfRange`] if the range reaches past the last sample (the index
+    /// reported is the range's last sample, or its start for an empty range);
+    /// [`Error::InvalidConfig`] if it ends before it starts.
     pub fn batch(&self, range: Range<usize>) -> Result<(DMatrixView<'_, T>, &[usize])> {
-        if range.start > range.end || range.end > self.len() {
+        if range.start > range.end {
             return Err(Error::InvalidConfig(format!(
-                "batch {range:?} out of range: the dataset has {} samples",
-                self.len()
+                "batch {range:?} ends before it starts"
             )));
+        }
+        if range.end > self.len() {
+            let last = (range.end - 1).max(range.start);
+            check::index("sample", last, self.len())?;
         }
         let x = self.features.columns(range.start, range.end - range.start);
         Ok((x, &self.labels[range]))

@@ -237,8 +237,8 @@ pub fn hidden_unit_images<L: OutputLoss>(
 /// e.g. 100 random indices for the course's `displayData` grid.
 ///
 /// # Errors
-/// [`Error::ShapeMismatch`] if `shape.pixels() != x.nrows()`; [`Error::InvalidConfig`] for a
-/// column index `≥ m`.
+/// [`Error::ShapeMismatch`] if `shape.pixels() != x.nrows()`; [`Error::IndexOutOfRange`] for
+/// a column index `≥ m`.
 pub fn sample_images<'a, T: Scalar>(
     x: impl Into<DMatrixView<'a, T>>,
     columns: &[usize],
@@ -249,12 +249,7 @@ pub fn sample_images<'a, T: Scalar>(
     columns
         .iter()
         .map(|&j| {
-            if j >= x.ncols() {
-                return Err(Error::InvalidConfig(format!(
-                    "sample index {j} out of range: the batch has {} samples",
-                    x.ncols()
-                )));
-            }
+            crate::check::index("sample", j, x.ncols())?;
             let col: Vec<T> = x.column(j).iter().copied().collect();
             Image::from_vector(&col, shape)
         })
@@ -294,7 +289,11 @@ mod tests {
             Image::from_vector(&v, ImageShape::row_major(2, 3)),
             Err(Error::ShapeMismatch { .. })
         ));
-        assert!(ImageShape::square(7, PixelOrder::RowMajor).is_err());
+        assert!(matches!(
+            ImageShape::square(7, PixelOrder::RowMajor),
+            Err(Error::InvalidParameter { name: "n", value, .. }) if value == 7.0
+        ));
+        assert!(ImageShape::square(0, PixelOrder::RowMajor).is_err());
         assert_eq!(
             ImageShape::square(400, PixelOrder::ColumnMajor).unwrap(),
             ImageShape::column_major(20, 20)
@@ -367,6 +366,13 @@ mod tests {
         let x = DMatrix::from_column_slice(4, 2, &[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
         let imgs = sample_images(&x, &[1], ImageShape::column_major(2, 2)).unwrap();
         assert_eq!(imgs[0].pixels(), &[5.0, 7.0, 6.0, 8.0]);
-        assert!(sample_images(&x, &[2], ImageShape::column_major(2, 2)).is_err());
+        assert!(matches!(
+            sample_images(&x, &[2], ImageShape::column_major(2, 2)),
+            Err(Error::IndexOutOfRange {
+                what: "sample",
+                index: 2,
+                len: 2
+            })
+        ));
     }
 }

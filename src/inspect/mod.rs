@@ -92,26 +92,7 @@ pub(crate) fn check_labels(labels: &[usize], samples: usize, classes: usize) -> 
             labels.len(),
         ));
     }
-    if let Some((index, &label)) = labels.iter().enumerate().find(|(_, l)| **l >= classes) {
-        return Err(Error::LabelOutOfRange {
-            label,
-            index,
-            classes,
-        });
-    }
-    Ok(())
-}
-
-/// Checks that `layer` is a weight-layer index of `net`.
-pub(crate) fn check_layer<L: OutputLoss>(net: &Network<L>, layer: usize) -> Result<()> {
-    if layer >= net.num_layers() {
-        return Err(Error::InvalidConfig(format!(
-            "layer index {layer} out of range: the network has {} weight layers (0..{})",
-            net.num_layers(),
-            net.num_layers()
-        )));
-    }
-    Ok(())
+    crate::targets::check_labels(labels, classes)
 }
 
 /// The activations `A_{layer+1}` (`units × m`) of `x` as an owned matrix.
@@ -120,7 +101,7 @@ pub(crate) fn layer_output<L: OutputLoss>(
     layer: usize,
     x: DMatrixView<'_, L::Scalar>,
 ) -> Result<nalgebra::DMatrix<L::Scalar>> {
-    check_layer(net, layer)?;
+    net.check_layer(layer)?;
     let mut all = net.layer_activations(x)?;
     all.truncate(layer + 1);
     all.pop()

@@ -43,7 +43,7 @@ pub struct UnitTopInputs {
 /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) /
 /// [`Error::EmptyBatch`](crate::Error::EmptyBatch) for a bad `x` or label count,
 /// [`Error::LabelOutOfRange`](crate::Error::LabelOutOfRange) for a label `≥ classes`,
-/// [`Error::InvalidConfig`](crate::Error::InvalidConfig) for a bad layer.
+/// [`Error::IndexOutOfRange`](crate::Error::IndexOutOfRange) for a bad layer.
 pub fn top_k_inputs<'a, L: OutputLoss>(
     net: &Network<L>,
     layer: usize,
@@ -163,7 +163,21 @@ mod tests {
         assert_eq!(top[0].inputs[1].index, 3);
         assert_eq!(top[1].inputs[0].index, 2);
         assert_eq!(top[1].inputs[1].index, 3);
-        assert!(top_k_inputs(&net, 0, &x, &[0, 1, 0, 2], 2, 2).is_err());
-        assert!(top_k_inputs(&net, 2, &x, &[0, 1, 0, 1], 2, 2).is_err());
+        assert!(matches!(
+            top_k_inputs(&net, 0, &x, &[0, 1, 0, 2], 2, 2),
+            Err(crate::Error::LabelOutOfRange {
+                label: 2,
+                index: 3,
+                classes: 2
+            })
+        ));
+        assert!(matches!(
+            top_k_inputs(&net, 2, &x, &[0, 1, 0, 1], 2, 2),
+            Err(crate::Error::IndexOutOfRange {
+                what: "layer",
+                index: 2,
+                len: 2
+            })
+        ));
     }
 }
