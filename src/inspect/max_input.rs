@@ -437,22 +437,12 @@ mod tests {
             Network::with_sizes(&[3, 2, 2], Sigmoid, SigmoidCrossEntropy::<f32>::new()).unwrap();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
         let o = AscentOptions::default();
-        assert!(matches!(
-            maximizing_input(&net, 0, 2, &o, &mut rng),
-            Err(Error::IndexOutOfRange {
-                what: "unit",
-                index: 2,
-                len: 2
-            })
-        ));
-        assert!(matches!(
-            maximizing_input(&net, 2, 0, &o, &mut rng),
-            Err(Error::IndexOutOfRange {
-                what: "layer",
-                index: 2,
-                len: 2
-            })
-        ));
+        for (layer, unit, bad) in [(0, 2, "unit"), (2, 0, "layer")] {
+            assert!(matches!(
+                maximizing_input(&net, layer, unit, &o, &mut rng),
+                Err(Error::IndexOutOfRange { what, index: 2, len: 2 }) if what == bad
+            ));
+        }
         assert!(matches!(
             maximizing_inputs(&net, 2, &o, &mut rng),
             Err(Error::IndexOutOfRange { what: "layer", .. })

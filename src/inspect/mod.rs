@@ -95,12 +95,18 @@ pub(crate) fn check_labels(labels: &[usize], samples: usize, classes: usize) -> 
     crate::targets::check_labels(labels, classes)
 }
 
-/// The activations `A_{layer+1}` (`units × m`) of `x` as an owned matrix.
-pub(crate) fn layer_output<L: OutputLoss>(
+/// Checks `x`, one label `< classes` per sample and `layer`, then returns the activations
+/// `A_{layer+1}` (`units × m`) of `x` as an owned matrix.
+pub(crate) fn labelled_layer_output<L: OutputLoss>(
     net: &Network<L>,
     layer: usize,
     x: DMatrixView<'_, L::Scalar>,
+    labels: &[usize],
+    classes: usize,
+    context: &'static str,
 ) -> Result<nalgebra::DMatrix<L::Scalar>> {
+    let m = check_x(net, &x, context)?;
+    check_labels(labels, m, classes)?;
     net.check_layer(layer)?;
     let mut all = net.layer_activations(x)?;
     all.truncate(layer + 1);

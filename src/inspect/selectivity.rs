@@ -165,10 +165,8 @@ pub fn class_selectivity<'a, L: OutputLoss>(
     labels: &[usize],
     classes: usize,
 ) -> Result<ClassSelectivity> {
-    let x = x.into();
-    let m = super::check_x(net, &x, "class_selectivity")?;
-    super::check_labels(labels, m, classes)?;
-    let acts = super::layer_output(net, layer, x)?;
+    let acts =
+        super::labelled_layer_output(net, layer, x.into(), labels, classes, "class_selectivity")?;
     selectivity_from_activations(acts.as_view(), labels, classes, CLASS_SELECTIVE_THRESHOLD)
 }
 

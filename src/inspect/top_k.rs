@@ -52,10 +52,7 @@ pub fn top_k_inputs<'a, L: OutputLoss>(
     classes: usize,
     k: usize,
 ) -> Result<Vec<UnitTopInputs>> {
-    let x = x.into();
-    let m = super::check_x(net, &x, "top_k_inputs")?;
-    super::check_labels(labels, m, classes)?;
-    let acts = super::layer_output(net, layer, x)?;
+    let acts = super::labelled_layer_output(net, layer, x.into(), labels, classes, "top_k_inputs")?;
     top_k_from_activations(acts.as_view(), labels, k)
 }
 
