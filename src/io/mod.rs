@@ -1,4 +1,4 @@
-//! Model files: save and load a [`Network`](crate::Network) as **safetensors** (cargo feature
+//! Model files: save and load a [`Network`] as **safetensors** (cargo feature
 //! `safetensors`, on by default), and import the course's `Theta1`, `Theta2`, ... from a
 //! MAT-file (always available).
 //!
@@ -17,7 +17,7 @@
 //! | `library` | `deepmultinet` |
 //! | `format_version` | `1` |
 //! | `sizes` | JSON array, e.g. `[784,128,64,10]` |
-//! | `hidden_activations` | JSON array of [`Activation::name`]s, e.g. `["relu","relu"]` |
+//! | `hidden_activations` | JSON array of [`Activation::name`](crate::Activation::name)s, e.g. `["relu","relu"]` |
 //! | `head` | [`OutputLoss::name`], e.g. `softmax_cross_entropy` |
 //! | `output_activation` | [`OutputLoss::output_activation`], e.g. `softmax` |
 //! | `scalar` | `f32` or `f64` |
@@ -52,6 +52,9 @@
 //! # }
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
+
+// Without the feature the model-file functions these docs link to do not exist.
+#![cfg_attr(not(feature = "safetensors"), allow(rustdoc::broken_intra_doc_links))]
 
 mod mat;
 #[cfg(feature = "safetensors")]
