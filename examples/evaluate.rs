@@ -149,14 +149,10 @@ fn run<L: LoadableHead>(bytes: &[u8], has_meta: bool, args: &Args) -> BoxResult<
         let (&inputs, rest) = sizes.split_first().ok_or("--arch is empty")?;
         let (&outputs, hidden) = rest.split_last().ok_or("--arch needs at least 2 sizes")?;
         let act = deepmultinet::activation::from_name::<L::Scalar>(&args.hidden_activation)?;
-        let output_activation = match L::head_name() {
-            "sigmoid_cross_entropy" => "sigmoid",
-            "softmax_cross_entropy" => "softmax",
-            _ => "identity",
-        };
+        // The head's default output activation: sigmoid, softmax, identity (MSE).
         let mut net = Network::builder(inputs)
             .hidden_layers(hidden, act)
-            .output(outputs, L::with_output_activation(output_activation)?)
+            .output(outputs, L::default())
             .build_zeroed()?;
         io::from_bytes_into(&mut net, bytes, &args.model)?;
         net

@@ -31,7 +31,7 @@ mod common;
 use common::Args;
 use deepmultinet::data::mat;
 use deepmultinet::data::paths;
-use deepmultinet::inspect::{self, ImageShape};
+use deepmultinet::inspect;
 use deepmultinet::io;
 use deepmultinet::optim::{CgConfig, ConjugateGradient};
 use deepmultinet::plot::{self, GridOptions};
@@ -77,7 +77,7 @@ fn main() -> Result<()> {
     let digits = data.join("coursera-ex4/digits5k_20x20.mat");
     let ds = mat::load_dataset::<f64>(&digits)?;
     let (x, y) = (ds.features(), ds.labels());
-    let shape = ImageShape::column_major(20, 20);
+    let shape = ds.image_shape()?; // 20×20, column-major (MATLAB's `X(:)`)
     // Class k is MATLAB label k + 1 (label 10 is the digit 0).
     let name = |k: usize| {
         mat::COURSE_DIGIT_CLASSES

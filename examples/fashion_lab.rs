@@ -29,7 +29,7 @@ mod common;
 use common::Args;
 use deepmultinet::data::idx::load_fashion_mnist;
 use deepmultinet::data::{FASHION_MNIST_CLASSES, paths};
-use deepmultinet::inspect::{self, ImageShape};
+use deepmultinet::inspect;
 use deepmultinet::optim::{CgConfig, ConjugateGradient, Sgd, SgdConfig};
 use deepmultinet::plot::{self, GridOptions, SingleInputOptions};
 use deepmultinet::prelude::*;
@@ -187,7 +187,7 @@ fn main() -> Result<()> {
     } else {
         ("GD", &gd_net)
     };
-    let shape = ImageShape::row_major(28, 28);
+    let shape = va.image_shape()?; // 28×28, row-major (IDX)
     let mut pictures = Vec::new();
 
     let wrong = inspect::misclassified(best, xv, yv, 25)?;

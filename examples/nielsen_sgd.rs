@@ -35,7 +35,7 @@ use common::Args;
 use deepmultinet::data::csv::{self, CsvOptions};
 use deepmultinet::data::idx::{self, Split};
 use deepmultinet::data::{MNIST_CLASSES, paths};
-use deepmultinet::inspect::{self, ImageShape};
+use deepmultinet::inspect;
 use deepmultinet::optim::{Sgd, SgdConfig};
 use deepmultinet::plot::{self, GridOptions};
 use deepmultinet::prelude::*;
@@ -153,7 +153,7 @@ fn run<L: OutputLoss>(s: &Settings, head: L) -> Result<()> {
     );
 
     // Pictures.
-    let shape = ImageShape::row_major(28, 28);
+    let shape = test.image_shape()?; // 28×28, row-major (IDX)
     let (xt, yt) = (test.features(), test.labels());
     let mut pictures = Vec::new();
 

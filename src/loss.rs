@@ -28,6 +28,7 @@ pub trait OutputLoss: Clone + Debug + Send + Sync + 'static {
     type Scalar: Scalar;
     /// Name stored in model files: `"sigmoid_cross_entropy"`, `"softmax_cross_entropy"`,
     /// `"mse"` (with the output activation in [`output_activation`](Self::output_activation)).
+    /// Every value of a type has the same name (loading a model file relies on it).
     fn name(&self) -> &'static str;
     /// Name of the output activation, e.g. `"sigmoid"`.
     fn output_activation(&self) -> String;

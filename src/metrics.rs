@@ -22,9 +22,11 @@
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 
+use crate::check;
 use crate::error::{Error, Result};
 use crate::loss::OutputLoss;
 use crate::network::Network;
+use crate::targets::check_labels;
 use nalgebra::{DMatrix, DMatrixView};
 
 /// Counts of (true class, predicted class) pairs, with class names.
@@ -41,13 +43,10 @@ impl ConfusionMatrix {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`] if the slices differ in length; [`Error::LabelOutOfRange`]
-    /// for a label or prediction `≥ classes`; [`Error::InvalidConfig`] if `classes == 0`.
+    /// for a label or prediction `≥ classes` (the labels are checked first);
+    /// [`Error::InvalidParameter`] if `classes == 0`.
     pub fn from_labels(truth: &[usize], predicted: &[usize], classes: usize) -> Result<Self> {
-        if classes == 0 {
-            return Err(Error::InvalidConfig(
-                "a confusion matrix needs at least one class".into(),
-            ));
-        }
+        check::at_least_one("classes", classes)?;
         if truth.len() != predicted.len() {
             return Err(Error::shape(
                 "confusion matrix: predictions (number of labels)",
@@ -55,17 +54,10 @@ impl ConfusionMatrix {
                 predicted.len(),
             ));
         }
+        check_labels(truth, classes)?;
+        check_labels(predicted, classes)?;
         let mut counts = vec![0usize; classes * classes];
-        for (i, (&t, &p)) in truth.iter().zip(predicted).enumerate() {
-            for label in [t, p] {
-                if label >= classes {
-                    return Err(Error::LabelOutOfRange {
-                        label,
-                        index: i,
-                        classes,
-                    });
-                }
-            }
+        for (&t, &p) in truth.iter().zip(predicted) {
             counts[t * classes + p] += 1;
         }
         Ok(ConfusionMatrix {
@@ -229,15 +221,20 @@ mod tests {
     #[test]
     fn bad_input_is_an_error() {
         assert!(ConfusionMatrix::from_labels(&[0, 1], &[0], 2).is_err());
+        // A bad prediction; a bad truth label, reported before a bad prediction.
+        for (truth, predicted, bad) in [([0, 1], [0, 2], 2), ([0, 3], [2, 0], 3)] {
+            assert!(matches!(
+                ConfusionMatrix::from_labels(&truth, &predicted, 2),
+                Err(Error::LabelOutOfRange { label, index: 1, classes: 2 }) if label == bad
+            ));
+        }
         assert!(matches!(
-            ConfusionMatrix::from_labels(&[0, 1], &[0, 2], 2),
-            Err(Error::LabelOutOfRange {
-                label: 2,
-                index: 1,
-                classes: 2
+            ConfusionMatrix::from_labels(&[], &[], 0),
+            Err(Error::InvalidParameter {
+                name: "classes",
+                ..
             })
         ));
-        assert!(ConfusionMatrix::from_labels(&[], &[], 0).is_err());
         let cm = ConfusionMatrix::from_labels(&[0], &[0], 2).unwrap();
         assert!(cm.clone().with_names(&["x"]).is_err());
         assert_eq!(cm.count(5, 0), 0);

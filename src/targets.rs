@@ -73,15 +73,7 @@ impl<'a, T: Scalar> Targets<'a, T> {
             ));
         }
         match self {
-            Targets::Labels(l) => {
-                if let Some((index, &label)) = l.iter().enumerate().find(|(_, y)| **y >= outputs) {
-                    return Err(Error::LabelOutOfRange {
-                        label,
-                        index,
-                        classes: outputs,
-                    });
-                }
-            }
+            Targets::Labels(l) => check_labels(l, outputs)?,
             Targets::Dense(y) => {
                 if y.nrows() != outputs {
                     return Err(Error::shape(
@@ -97,6 +89,19 @@ impl<'a, T: Scalar> Targets<'a, T> {
     /// The targets as a dense one-hot (or copied) `outputs × m` matrix.
     pub fn to_dense(&self, outputs: usize) -> DMatrix<T> {
         DMatrix::from_fn(outputs, self.len(), |i, j| self.value(i, j))
+    }
+}
+
+/// Every label below `classes`, else [`Error::LabelOutOfRange`] for the first that is not:
+/// the one "label < classes" check of the crate (targets, datasets, inspection, metrics).
+pub(crate) fn check_labels(labels: &[usize], classes: usize) -> Result<()> {
+    match labels.iter().position(|&label| label >= classes) {
+        Some(index) => Err(Error::LabelOutOfRange {
+            label: labels[index],
+            index,
+            classes,
+        }),
+        None => Ok(()),
     }
 }
 

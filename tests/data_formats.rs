@@ -5,10 +5,10 @@
 mod fixtures;
 
 use deepmultinet::Error;
+use deepmultinet::data::ImageShape;
 use deepmultinet::data::csv::{self, CsvOptions, Header, LabelColumn};
 use deepmultinet::data::idx;
 use deepmultinet::data::mat::{self, MatClass, MatFile};
-use deepmultinet::data::{ImageShape, PixelOrder};
 use fixtures::*;
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
@@ -54,14 +54,7 @@ fn idx_dataset_keeps_shape_labels_and_scales() {
     let ds = idx::dataset_from_arrays::<f64>(&ia, p("im"), &la, p("lb"), 3).unwrap();
     assert_eq!((ds.num_features(), ds.len()), (4, 3));
     assert_eq!(ds.labels(), &[2, 0, 1]);
-    assert_eq!(
-        ds.image_shape(),
-        Some(ImageShape {
-            rows: 2,
-            cols: 2,
-            order: PixelOrder::RowMajor
-        })
-    );
+    assert_eq!(ds.image_shape().unwrap(), ImageShape::row_major(2, 2));
     // image 2, pixel (1,0) = 80 + 10 = 90 → 90/255.
     assert_eq!(ds.image(2).unwrap()[(1, 0)], 90.0 / 255.0);
     assert_eq!(ds.features()[(2, 2)], 90.0 / 255.0);
@@ -235,14 +228,7 @@ fn mat_course_layout_maps_labels_and_image_shape() {
     assert_eq!(ds.num_classes(), 10);
     // Sample 1 is row 1 of X: X(1, j) = x[j*3 + 1] = 1, 4, 7, 10.
     assert_eq!(ds.features().column(1).as_slice(), &[1.0, 4.0, 7.0, 10.0]);
-    assert_eq!(
-        ds.image_shape(),
-        Some(ImageShape {
-            rows: 2,
-            cols: 2,
-            order: PixelOrder::ColumnMajor
-        })
-    );
+    assert_eq!(ds.image_shape().unwrap(), ImageShape::column_major(2, 2));
     // Pixel (r=0, c=1) of a column-major 2×2 image is feature 2.
     assert_eq!(ds.image(1).unwrap()[(0, 1)], 7.0);
 
@@ -347,6 +333,27 @@ fn csv_reads_header_gzip_and_label_positions() {
     assert_eq!(ds.labels(), &[3, 1]);
     assert_eq!(ds.features().column(0).as_slice(), &[0.0, 1.0, 0.2]);
     assert_eq!(ds.features().column(1).as_slice(), &[0.4, 0.0, 1.0]);
+    for bad in [0.0, -255.0, f64::NAN, f64::INFINITY] {
+        let e = csv::parse::<f64>(
+            text,
+            p("x.csv"),
+            &CsvOptions {
+                divide_by: bad,
+                ..CsvOptions::default()
+            },
+        );
+        assert!(
+            matches!(
+                e,
+                Err(Error::InvalidParameter {
+                    name: "divide_by",
+                    expected: "finite and > 0",
+                    ..
+                })
+            ),
+            "{bad}: {e:?}"
+        );
+    }
 
     let first = csv::parse::<f32>(
         b"1,0.5,0.25\n0,1,2\n",
@@ -457,7 +464,7 @@ fn mat_reads_files_written_by_scipy() {
         assert_eq!(x[(1, 2)], 6.0 / 11.0, "{f}"); // row-major arange: X[1][2] = 6/11
         let ds = mat::dataset_from_mat::<f64>(&m, "X", "y").unwrap();
         assert_eq!(ds.labels(), &[0, 9, 2], "{f}");
-        assert_eq!(ds.image_shape().unwrap().rows, 2);
+        assert_eq!(ds.image_shape().unwrap().height, 2);
     }
     let m = MatFile::read(seeds.join("thetas.mat")).unwrap();
     let t2 = m.matrix::<f64>("Theta2").unwrap();

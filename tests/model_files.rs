@@ -3,25 +3,34 @@
 
 mod fixtures;
 
-use deepmultinet::io::{self, ModelInfo};
+use deepmultinet::io;
 use deepmultinet::prelude::*;
-use nalgebra::DMatrix;
-use proptest::prelude::*;
-use rand::{RngExt, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
-use safetensors::tensor::{Dtype, TensorView};
-use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 
+// Everything but the MAT import needs the `safetensors` feature.
+#[cfg(feature = "safetensors")]
+use {
+    deepmultinet::io::ModelInfo,
+    nalgebra::DMatrix,
+    proptest::prelude::*,
+    rand::{RngExt, SeedableRng},
+    rand_xoshiro::Xoshiro256PlusPlus,
+    safetensors::tensor::{Dtype, TensorView},
+    std::collections::HashMap,
+    std::path::Path,
+};
+
+#[cfg(feature = "safetensors")]
 fn p(name: &str) -> &Path {
     Path::new(name)
 }
 
+#[cfg(feature = "safetensors")]
 fn rng(seed: u64) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(seed)
 }
 
+#[cfg(feature = "safetensors")]
 fn softmax_net() -> Network<SoftmaxCrossEntropy<f32>> {
     Network::builder(6)
         .hidden(5, Relu)
@@ -32,15 +41,18 @@ fn softmax_net() -> Network<SoftmaxCrossEntropy<f32>> {
         .unwrap()
 }
 
+#[cfg(feature = "safetensors")]
 fn random_batch<T: Scalar>(rows: usize, cols: usize, seed: u64) -> DMatrix<T> {
     let mut r = rng(seed);
     DMatrix::from_fn(rows, cols, |_, _| T::of(r.random::<f64>() * 2.0 - 1.0))
 }
 
+#[cfg(feature = "safetensors")]
 fn bits<T: Scalar>(v: &[T]) -> Vec<u64> {
     v.iter().map(|x| x.as_f64().to_bits()).collect()
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn round_trip_is_bit_exact_for_each_head_and_scalar() {
     // f32 softmax with two different hidden activations.
@@ -82,6 +94,7 @@ fn round_trip_is_bit_exact_for_each_head_and_scalar() {
     );
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn saved_tensors_have_pytorch_names_shapes_and_row_major_weights() {
     let net = softmax_net();
@@ -117,6 +130,7 @@ fn saved_tensors_have_pytorch_names_shapes_and_row_major_weights() {
     assert_eq!(meta["scalar"], "f32");
 }
 
+#[cfg(feature = "safetensors")]
 /// A file as PyTorch's `save_file(model.state_dict())` writes it for
 /// `layers = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 2))`: F32, no metadata,
 /// weights out × in row-major. W1[i][j] = i − j/2, b1 = [0.5, −1, 0.25],
@@ -153,6 +167,7 @@ fn pytorch_file() -> Vec<u8> {
     safetensors::serialize(tensors, None).unwrap()
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn pytorch_file_without_metadata_loads_into_a_given_architecture() {
     let bytes = pytorch_file();
@@ -194,6 +209,7 @@ fn pytorch_file_without_metadata_loads_into_a_given_architecture() {
     assert_eq!(wrong.params(), &before[..]);
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn head_mismatch_and_metadata_mismatch_are_errors() {
     let bytes = io::to_bytes(&softmax_net()).unwrap();
@@ -218,6 +234,7 @@ fn head_mismatch_and_metadata_mismatch_are_errors() {
     assert_eq!(other.params(), &before[..]);
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn shapes_that_disagree_with_metadata_are_errors() {
     // Metadata says 2-3-2 but the tensors are a 2-4-2 network.
@@ -245,6 +262,7 @@ fn shapes_that_disagree_with_metadata_are_errors() {
     );
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn truncated_and_corrupted_model_files_never_panic_or_half_load() {
     let bytes = io::to_bytes(&softmax_net()).unwrap();
@@ -272,6 +290,7 @@ fn truncated_and_corrupted_model_files_never_panic_or_half_load() {
     }
 }
 
+#[cfg(feature = "safetensors")]
 #[test]
 fn save_and_load_files() {
     let dir = std::env::temp_dir().join(format!("deepmultinet-io-{}", std::process::id()));
@@ -344,6 +363,7 @@ fn course_thetas_import_from_mat() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[cfg(feature = "safetensors")]
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
     #[test]

@@ -85,11 +85,7 @@ impl CsvOptions {
         CsvOptions {
             divide_by: 255.0,
             num_classes: Some(10),
-            image: Some(ImageShape {
-                rows: 28,
-                cols: 28,
-                order: super::PixelOrder::RowMajor,
-            }),
+            image: Some(ImageShape::row_major(28, 28)),
             ..Self::default()
         }
     }
@@ -100,15 +96,10 @@ impl CsvOptions {
 /// # Errors
 /// [`crate::Error::Format`] for a field that is not a finite number, a ragged line, a label
 /// that is not a whole number in range, or no data; [`crate::Error::ShapeMismatch`] if
-/// `options.image` does not match the number of features; [`crate::Error::InvalidConfig`]
-/// for a non-positive or non-finite `divide_by`.
+/// `options.image` does not match the number of features;
+/// [`crate::Error::InvalidParameter`] for a non-positive or non-finite `divide_by`.
 pub fn parse<T: Scalar>(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Dataset<T>> {
-    if !(options.divide_by.is_finite() && options.divide_by > 0.0) {
-        return Err(crate::Error::InvalidConfig(format!(
-            "CSV divide_by must be a positive number, got {}",
-            options.divide_by
-        )));
-    }
+    crate::check::positive("divide_by", options.divide_by)?;
     let raw = source::maybe_gunzip(bytes, path, FORMAT)?;
     let err = |offset: usize, expected: String, found: String| {
         source::format_error(path, FORMAT, offset as u64, expected, found)

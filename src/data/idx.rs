@@ -17,7 +17,7 @@
 //! ```
 
 use super::source::{self, Cursor};
-use super::{Dataset, FASHION_MNIST_CLASSES, ImageShape, PixelOrder};
+use super::{Dataset, FASHION_MNIST_CLASSES, ImageShape};
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
 use std::path::{Path, PathBuf};
@@ -124,14 +124,7 @@ pub fn dataset_from_arrays<T: Scalar>(
         source::format_error(path, FORMAT, 3, expected, format!("dimensions {dims:?}"))
     };
     let (n, shape) = match images.dims.as_slice() {
-        &[n, rows, cols] => (
-            n,
-            Some(ImageShape {
-                rows,
-                cols,
-                order: PixelOrder::RowMajor,
-            }),
-        ),
+        &[n, rows, cols] => (n, Some(ImageShape::row_major(rows, cols))),
         &[n, _features] => (n, None),
         d => {
             return Err(bad_rank(

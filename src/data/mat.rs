@@ -353,15 +353,9 @@ pub fn dataset_from_mat<T: Scalar>(
     let n = x.ncols();
     let features = DMatrix::from_fn(n, m, |r, c| T::of(x[(c, r)]));
     let ds = Dataset::new(features, labels, num_classes)?;
-    let side = (n as f64).sqrt().round() as usize;
-    if n > 0 && side * side == n {
-        ds.with_image_shape(ImageShape {
-            rows: side,
-            cols: side,
-            order: PixelOrder::ColumnMajor,
-        })
-    } else {
-        Ok(ds)
+    match ImageShape::square(n, PixelOrder::ColumnMajor) {
+        Ok(shape) => ds.with_image_shape(shape),
+        Err(_) => Ok(ds),
     }
 }
 

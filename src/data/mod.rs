@@ -7,6 +7,9 @@
 //! | [`mat`] | MATLAB 5.0 MAT-files (the course's `ex3weights.mat`, `ex4data1.mat` layout) |
 //! | [`csv`] | rows of features then a label, optional header, gzip or raw |
 //!
+//! Datasets of pictures carry their [`ImageShape`] (height, width, [`PixelOrder`]), which
+//! [`inspect`](crate::inspect) takes as it is.
+//!
 //! Samples are columns, so a mini-batch is a column range of the column-major matrix:
 //! [`Dataset::batch`] returns a zero-copy view together with the matching labels.
 //!
@@ -33,14 +36,19 @@
 mod batch;
 pub mod csv;
 pub mod idx;
+mod image;
 pub mod mat;
 pub mod paths;
 
 pub use batch::BatchBuffer;
 pub(crate) mod source;
 
+pub use image::{ImageShape, PixelOrder};
+
+use crate::check;
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
+use crate::targets::check_labels;
 use nalgebra::{DMatrix, DMatrixView};
 use rand::{Rng, RngExt};
 use std::ops::Range;
@@ -62,41 +70,6 @@ pub const FASHION_MNIST_CLASSES: [&str; 10] = [
 /// The ten MNIST classes, in label order 0..9 (the digits themselves).
 pub const MNIST_CLASSES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
-/// How a sample's pixels are ordered in its feature column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PixelOrder {
-    /// Row after row: pixel `(r, c)` is feature `r·cols + c` (IDX, the MNIST CSV).
-    RowMajor,
-    /// Column after column: pixel `(r, c)` is feature `c·rows + r` (MATLAB's `img(:)`, the
-    /// course's `X`).
-    ColumnMajor,
-}
-
-/// The picture shape of each sample, for datasets of images.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ImageShape {
-    /// Pixel rows.
-    pub rows: usize,
-    /// Pixel columns.
-    pub cols: usize,
-    /// How the pixels are unrolled into the feature vector.
-    pub order: PixelOrder,
-}
-
-impl ImageShape {
-    /// Number of pixels, `rows · cols`.
-    pub fn pixels(&self) -> usize {
-        self.rows.saturating_mul(self.cols)
-    }
-    /// Feature index of pixel `(r, c)`.
-    pub fn index(&self, r: usize, c: usize) -> usize {
-        match self.order {
-            PixelOrder::RowMajor => r * self.cols + c,
-            PixelOrder::ColumnMajor => c * self.rows + r,
-        }
-    }
-}
-
 /// Features (`features × samples`, one sample per column) and a class label per sample.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset<T: Scalar> {
@@ -113,13 +86,9 @@ impl<T: Scalar> Dataset<T> {
     /// # Errors
     /// [`Error::ShapeMismatch`] if `labels.len()` differs from the number of columns;
     /// [`Error::LabelOutOfRange`] if a label is not below `num_classes`;
-    /// [`Error::InvalidConfig`] if `num_classes` is 0.
+    /// [`Error::InvalidParameter`] if `num_classes` is 0.
     pub fn new(features: DMatrix<T>, labels: Vec<usize>, num_classes: usize) -> Result<Self> {
-        if num_classes == 0 {
-            return Err(Error::InvalidConfig(
-                "a dataset needs at least one class".into(),
-            ));
-        }
+        check::at_least_one("num_classes", num_classes)?;
         if labels.len() != features.ncols() {
             return Err(Error::shape(
                 "dataset labels (one per sample column)",
@@ -127,13 +96,7 @@ impl<T: Scalar> Dataset<T> {
                 labels.len(),
             ));
         }
-        if let Some((index, &label)) = labels.iter().enumerate().find(|(_, l)| **l >= num_classes) {
-            return Err(Error::LabelOutOfRange {
-                label,
-                index,
-                classes: num_classes,
-            });
-        }
+        check_labels(&labels, num_classes)?;
         Ok(Dataset {
             features,
             labels,
@@ -182,13 +145,13 @@ impl<T: Scalar> Dataset<T> {
     /// Sets the image shape of each sample.
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] if `rows · cols` differs from the number of features.
+    /// [`Error::ShapeMismatch`] if `height · width` differs from the number of features.
     pub fn with_image_shape(mut self, shape: ImageShape) -> Result<Self> {
         if shape.pixels() != self.num_features() {
             return Err(Error::shape(
-                "image shape (rows × cols = features)",
+                "image shape (height × width = features)",
                 self.num_features(),
-                format!("{} × {} = {}", shape.rows, shape.cols, shape.pixels()),
+                format!("{} × {} = {}", shape.height, shape.width, shape.pixels()),
             ));
         }
         self.image = Some(shape);
@@ -239,9 +202,18 @@ impl<T: Scalar> Dataset<T> {
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
-    /// The image shape, for datasets of pictures.
-    pub fn image_shape(&self) -> Option<ImageShape> {
-        self.image
+    /// The image shape, for datasets of pictures: what `inspect` and `plot` take, e.g.
+    /// `inspect::hidden_unit_images(&net, ds.image_shape()?)`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] if the dataset has no image shape (set one with
+    /// [`with_image_shape`](Self::with_image_shape)).
+    pub fn image_shape(&self) -> Result<ImageShape> {
+        self.image.ok_or_else(|| {
+            Error::InvalidConfig(
+                "the dataset has no image shape (set one with Dataset::with_image_shape)".into(),
+            )
+        })
     }
     /// The class names, when known.
     pub fn class_names(&self) -> Option<&[String]> {
@@ -269,12 +241,12 @@ impl<T: Scalar> Dataset<T> {
         (self.features, self.labels)
     }
 
-    /// Sample `j`'s pixels as a `rows × cols` image, if the dataset has an image shape and `j`
+    /// Sample `j`'s pixels as a `height × width` image, if the dataset has an image shape and `j`
     /// is a sample index.
     pub fn image(&self, j: usize) -> Option<DMatrix<T>> {
         let shape = self.image?;
         let col = (j < self.len()).then(|| self.features.column(j))?;
-        Some(DMatrix::from_fn(shape.rows, shape.cols, |r, c| {
+        Some(DMatrix::from_fn(shape.height, shape.width, |r, c| {
             col[shape.index(r, c)]
         }))
     }
@@ -301,13 +273,10 @@ impl<T: Scalar> Dataset<T> {
     /// The samples at `indices`, in that order, copied.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if an index is not a sample index.
+    /// [`Error::IndexOutOfRange`] if an index is not a sample index.
     pub fn select(&self, indices: &[usize]) -> Result<Self> {
-        if let Some(&bad) = indices.iter().find(|&&i| i >= self.len()) {
-            return Err(Error::InvalidConfig(format!(
-                "sample index {bad} out of range: the dataset has {} samples",
-                self.len()
-            )));
+        for &i in indices {
+            check::index("sample", i, self.len())?;
         }
         let features = self.features.select_columns(indices);
         let labels = indices.iter().map(|&i| self.labels[i]).collect();
@@ -330,12 +299,10 @@ impl<T: Scalar> Dataset<T> {
     /// `split(0.8)` gives the usual 80 % train / 20 % validation (shuffle first).
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] unless `0 ≤ fraction ≤ 1`.
+    /// [`Error::InvalidParameter`] unless `0 ≤ fraction ≤ 1`.
     pub fn split(&self, fraction: f64) -> Result<(Self, Self)> {
         if !(0.0..=1.0).contains(&fraction) {
-            return Err(Error::InvalidConfig(format!(
-                "split fraction must lie in [0, 1], got {fraction}"
-            )));
+            return Err(check::invalid("fraction", fraction, "in [0, 1]"));
         }
         let n = ((self.len() as f64) * fraction).round() as usize;
         let n = n.min(self.len());
@@ -354,13 +321,18 @@ impl<T: Scalar> Dataset<T> {
     /// Samples `range` as a zero-copy `features × len` view and their labels.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if the range is not within `0..len()`.
+    /// [`Error::IndexOutOfRange`] if the range reaches past the last sample (the index
+    /// reported is the range's last sample, or its start for an empty range);
+    /// [`Error::InvalidConfig`] if it ends before it starts.
     pub fn batch(&self, range: Range<usize>) -> Result<(DMatrixView<'_, T>, &[usize])> {
-        if range.start > range.end || range.end > self.len() {
+        if range.start > range.end {
             return Err(Error::InvalidConfig(format!(
-                "batch {range:?} out of range: the dataset has {} samples",
-                self.len()
+                "batch {range:?} ends before it starts"
             )));
+        }
+        if range.end > self.len() {
+            let last = (range.end - 1).max(range.start);
+            check::index("sample", last, self.len())?;
         }
         let x = self.features.columns(range.start, range.end - range.start);
         Ok((x, &self.labels[range]))

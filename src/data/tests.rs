@@ -24,7 +24,14 @@ fn new_rejects_bad_labels_and_counts() {
             classes: 2
         })
     ));
-    assert!(Dataset::new(x, vec![0, 0, 0], 0).is_err());
+    assert!(matches!(
+        Dataset::new(x, vec![0, 0, 0], 0),
+        Err(Error::InvalidParameter {
+            name: "num_classes",
+            expected: "at least 1",
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -49,14 +56,40 @@ fn take_split_and_batch_keep_labels_with_columns() {
     assert_eq!((a.len(), b.len()), (4, 1));
     assert_eq!(b.features().column(0).as_slice(), &[4.0, 14.0, 24.0]);
     assert_eq!(b.labels(), &[0]);
-    assert!(ds.split(1.5).is_err());
-    assert!(ds.split(f64::NAN).is_err());
+    assert!(matches!(
+        ds.split(1.5),
+        Err(Error::InvalidParameter { name: "fraction", value, expected: "in [0, 1]" })
+            if value == 1.5
+    ));
+    assert!(matches!(
+        ds.split(f64::NAN),
+        Err(Error::InvalidParameter { name: "fraction", value, .. }) if value.is_nan()
+    ));
 
     let (x, y) = ds.batch(1..4).unwrap();
     assert_eq!(x.shape(), (3, 3));
     assert_eq!(x[(2, 0)], 21.0);
     assert_eq!(y, &[1, 0, 1]);
-    assert!(ds.batch(3..6).is_err());
+    assert!(matches!(
+        ds.batch(3..6),
+        Err(Error::IndexOutOfRange {
+            what: "sample",
+            index: 5,
+            len: 5
+        })
+    ));
+    assert!(matches!(
+        ds.batch(7..7),
+        Err(Error::IndexOutOfRange {
+            what: "sample",
+            index: 7,
+            len: 5
+        })
+    ));
+    #[allow(clippy::reversed_empty_ranges)]
+    let reversed = ds.batch(3..2);
+    assert!(matches!(reversed, Err(Error::InvalidConfig(_))));
+    assert_eq!(ds.batch(5..5).unwrap().1, &[] as &[usize]);
 
     let sizes: Vec<usize> = ds
         .batches(2)
@@ -119,8 +152,8 @@ fn image_respects_pixel_order() {
         let ds = Dataset::new(DMatrix::from_column_slice(6, 1, &vals), vec![0], 1)
             .unwrap()
             .with_image_shape(ImageShape {
-                rows: 2,
-                cols: 3,
+                height: 2,
+                width: 3,
                 order,
             })
             .unwrap();
@@ -132,12 +165,12 @@ fn image_respects_pixel_order() {
     }
     let bad = Dataset::new(DMatrix::<f64>::zeros(6, 1), vec![0], 1)
         .unwrap()
-        .with_image_shape(ImageShape {
-            rows: 2,
-            cols: 2,
-            order: PixelOrder::RowMajor,
-        });
+        .with_image_shape(ImageShape::row_major(2, 2));
     assert!(bad.is_err());
+    // A dataset without a shape says so instead of guessing one.
+    let plain = Dataset::new(DMatrix::<f64>::zeros(6, 1), vec![0], 1).unwrap();
+    assert!(matches!(plain.image_shape(), Err(Error::InvalidConfig(_))));
+    assert!(plain.image(0).is_none());
 }
 
 #[test]
@@ -146,7 +179,14 @@ fn select_and_cast() {
     let s = ds.select(&[4, 0]).unwrap();
     assert_eq!(s.features().column(0).as_slice(), &[4.0, 14.0, 24.0]);
     assert_eq!(s.labels(), &[0, 0]);
-    assert!(ds.select(&[5]).is_err());
+    assert!(matches!(
+        ds.select(&[0, 5]),
+        Err(Error::IndexOutOfRange {
+            what: "sample",
+            index: 5,
+            len: 5
+        })
+    ));
     let f: Dataset<f32> = ds.cast();
     assert_eq!(f.features()[(2, 4)], 24.0f32);
 }

@@ -9,7 +9,7 @@
 //!   the cross-entropy heads); watching it over a sequence of samples — or over epochs on a
 //!   fixed sample — shows how sure the network is.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::loss::OutputLoss;
 use crate::network::Network;
 use crate::network::argmax;
@@ -46,17 +46,13 @@ impl Histogram {
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidConfig`] if `bins == 0`.
+/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `bins == 0`.
 pub fn histogram(
     values: impl Iterator<Item = f64> + Clone,
     bins: usize,
     layer: usize,
 ) -> Result<Histogram> {
-    if bins == 0 {
-        return Err(Error::InvalidConfig(
-            "a histogram needs at least one bin".into(),
-        ));
-    }
+    crate::check::at_least_one("bins", bins)?;
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let mut non_finite = 0;
     for v in values.clone() {
@@ -92,7 +88,7 @@ pub fn histogram(
 /// A histogram of each layer's weights `W_l` (biases excluded) with `bins` bins.
 ///
 /// # Errors
-/// [`Error::InvalidConfig`] if `bins == 0`.
+/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `bins == 0`.
 pub fn weight_histograms<L: OutputLoss>(net: &Network<L>, bins: usize) -> Result<Vec<Histogram>> {
     (0..net.num_layers())
         .map(|l| {
@@ -122,7 +118,8 @@ pub struct ActivationStats {
 /// Mean, min, max and dead-unit fraction of every layer's activations on `x` (`inputs × m`).
 ///
 /// # Errors
-/// [`Error::ShapeMismatch`] / [`Error::EmptyBatch`] for a bad `x`.
+/// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) /
+/// [`Error::EmptyBatch`](crate::Error::EmptyBatch) for a bad `x`.
 pub fn activation_stats<'a, L: OutputLoss>(
     net: &Network<L>,
     x: impl Into<DMatrixView<'a, L::Scalar>>,
@@ -171,7 +168,8 @@ pub struct Prediction {
 /// Predicted class and confidence (largest output) of every sample of `x`, in order.
 ///
 /// # Errors
-/// [`Error::ShapeMismatch`] / [`Error::EmptyBatch`] for a bad `x`.
+/// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) /
+/// [`Error::EmptyBatch`](crate::Error::EmptyBatch) for a bad `x`.
 pub fn predictions<'a, L: OutputLoss>(
     net: &Network<L>,
     x: impl Into<DMatrixView<'a, L::Scalar>>,
@@ -206,7 +204,10 @@ mod tests {
         let c = histogram([2.0, 2.0].into_iter(), 2, 0).unwrap();
         assert_eq!(c.edges, vec![1.5, 2.0, 2.5]);
         assert_eq!(c.counts, vec![0, 2]);
-        assert!(histogram([1.0].into_iter(), 0, 0).is_err());
+        assert!(matches!(
+            histogram([1.0].into_iter(), 0, 0),
+            Err(crate::Error::InvalidParameter { name: "bins", .. })
+        ));
     }
 
     #[test]

@@ -1,102 +1,21 @@
-//! Vectors as images: pixel order, reshaping, and the normalisation used for display.
+//! Vectors as images: reshaping, and the normalisation used for display.
 //!
-//! A vector of `h·w` values becomes an `h × w` image in one of two pixel orders:
-//! [`PixelOrder::RowMajor`] (MNIST's IDX files: pixel `(r, c)` is value `r·w + c`) or
-//! [`PixelOrder::ColumnMajor`] (the course's 20×20 digits, flattened by MATLAB's `X(:)`:
-//! pixel `(r, c)` is value `c·h + r`). An [`Image`] always stores its pixels row by row.
+//! A vector of `h·w` values becomes an `h × w` image in the
+//! [`PixelOrder`](crate::data::PixelOrder) of its
+//! [`ImageShape`] (both defined in [`crate::data`], re-exported here). An [`Image`] always
+//! stores its pixels row by row.
 //!
 //! For display, [`normalise`] maps values to a colour scale, per tile or over all tiles:
 //! [`ColorMap::Grey`] maps `[min, max]` to `[0, 1]` (black to white), [`ColorMap::Diverging`]
 //! divides by the largest magnitude, mapping to `[−1, 1]` with 0 kept at 0 (red, white,
 //! blue) — the course's `displayData` divides each tile by its largest magnitude the same way.
 
+use crate::data::ImageShape;
 use crate::error::{Error, Result};
 use crate::loss::OutputLoss;
 use crate::network::Network;
 use crate::scalar::Scalar;
 use nalgebra::DMatrixView;
-
-/// How a flat vector's values are laid out as pixels.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum PixelOrder {
-    /// Row after row: pixel `(r, c)` is value `r·width + c` (MNIST, Fashion-MNIST).
-    #[default]
-    RowMajor,
-    /// Column after column: pixel `(r, c)` is value `c·height + r` (MATLAB's `X(:)`, the
-    /// course's 20×20 digits).
-    ColumnMajor,
-}
-
-/// Height, width and pixel order of the images a vector holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ImageShape {
-    /// Rows of pixels.
-    pub height: usize,
-    /// Columns of pixels.
-    pub width: usize,
-    /// How the vector's values map to pixels.
-    pub order: PixelOrder,
-}
-
-impl ImageShape {
-    /// A `height × width` shape with row-major pixels (MNIST's 28×28).
-    pub fn row_major(height: usize, width: usize) -> Self {
-        ImageShape {
-            height,
-            width,
-            order: PixelOrder::RowMajor,
-        }
-    }
-    /// A `height × width` shape with column-major pixels (the course's 20×20).
-    pub fn column_major(height: usize, width: usize) -> Self {
-        ImageShape {
-            height,
-            width,
-            order: PixelOrder::ColumnMajor,
-        }
-    }
-    /// A square shape for `n` values (`√n × √n`).
-    ///
-    /// # Errors
-    /// [`Error::InvalidConfig`] if `n` is not a positive perfect square.
-    pub fn square(n: usize, order: PixelOrder) -> Result<Self> {
-        let side = (n as f64).sqrt().round() as usize;
-        if n == 0 || side * side != n {
-            return Err(Error::InvalidConfig(format!(
-                "{n} values do not form a square image; give the image shape explicitly"
-            )));
-        }
-        Ok(ImageShape {
-            height: side,
-            width: side,
-            order,
-        })
-    }
-    /// Number of pixels, `height · width`.
-    pub fn pixels(&self) -> usize {
-        self.height * self.width
-    }
-    /// Index into the flat vector of pixel `(row, col)`.
-    pub fn index(&self, row: usize, col: usize) -> usize {
-        match self.order {
-            PixelOrder::RowMajor => row * self.width + col,
-            PixelOrder::ColumnMajor => col * self.height + row,
-        }
-    }
-    fn check(&self, len: usize, context: &str) -> Result<()> {
-        if self.pixels() != len || len == 0 {
-            return Err(Error::shape(
-                format!(
-                    "{context}: values per image ({}×{} image)",
-                    self.height, self.width
-                ),
-                self.pixels(),
-                len,
-            ));
-        }
-        Ok(())
-    }
-}
 
 /// A `height × width` grid of values stored row by row. `NaN` marks a pixel with no data
 /// (padding), drawn as background.
@@ -318,8 +237,8 @@ pub fn hidden_unit_images<L: OutputLoss>(
 /// e.g. 100 random indices for the course's `displayData` grid.
 ///
 /// # Errors
-/// [`Error::ShapeMismatch`] if `shape.pixels() != x.nrows()`; [`Error::InvalidConfig`] for a
-/// column index `≥ m`.
+/// [`Error::ShapeMismatch`] if `shape.pixels() != x.nrows()`; [`Error::IndexOutOfRange`] for
+/// a column index `≥ m`.
 pub fn sample_images<'a, T: Scalar>(
     x: impl Into<DMatrixView<'a, T>>,
     columns: &[usize],
@@ -330,12 +249,7 @@ pub fn sample_images<'a, T: Scalar>(
     columns
         .iter()
         .map(|&j| {
-            if j >= x.ncols() {
-                return Err(Error::InvalidConfig(format!(
-                    "sample index {j} out of range: the batch has {} samples",
-                    x.ncols()
-                )));
-            }
+            crate::check::index("sample", j, x.ncols())?;
             let col: Vec<T> = x.column(j).iter().copied().collect();
             Image::from_vector(&col, shape)
         })
@@ -346,6 +260,7 @@ pub fn sample_images<'a, T: Scalar>(
 mod tests {
     use super::*;
     use crate::activation::Sigmoid;
+    use crate::data::PixelOrder;
     use crate::loss::SigmoidCrossEntropy;
     use nalgebra::DMatrix;
 
@@ -374,7 +289,11 @@ mod tests {
             Image::from_vector(&v, ImageShape::row_major(2, 3)),
             Err(Error::ShapeMismatch { .. })
         ));
-        assert!(ImageShape::square(7, PixelOrder::RowMajor).is_err());
+        assert!(matches!(
+            ImageShape::square(7, PixelOrder::RowMajor),
+            Err(Error::InvalidParameter { name: "n", value, .. }) if value == 7.0
+        ));
+        assert!(ImageShape::square(0, PixelOrder::RowMajor).is_err());
         assert_eq!(
             ImageShape::square(400, PixelOrder::ColumnMajor).unwrap(),
             ImageShape::column_major(20, 20)
@@ -447,6 +366,13 @@ mod tests {
         let x = DMatrix::from_column_slice(4, 2, &[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
         let imgs = sample_images(&x, &[1], ImageShape::column_major(2, 2)).unwrap();
         assert_eq!(imgs[0].pixels(), &[5.0, 7.0, 6.0, 8.0]);
-        assert!(sample_images(&x, &[2], ImageShape::column_major(2, 2)).is_err());
+        assert!(matches!(
+            sample_images(&x, &[2], ImageShape::column_major(2, 2)),
+            Err(Error::IndexOutOfRange {
+                what: "sample",
+                index: 2,
+                len: 2
+            })
+        ));
     }
 }

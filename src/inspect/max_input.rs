@@ -30,7 +30,8 @@ use num_traits::Zero;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::image::{Image, ImageShape};
+use super::image::Image;
+use crate::data::ImageShape;
 
 /// A unit's response to one input and the gradient of its pre-activation.
 #[derive(Clone, Debug, PartialEq)]
@@ -95,14 +96,8 @@ impl<T: Scalar> MaxInput<T> {
 }
 
 fn check_unit<L: OutputLoss>(net: &Network<L>, layer: usize, unit: usize) -> Result<()> {
-    super::check_layer(net, layer)?;
-    let units = net.sizes()[layer + 1];
-    if unit >= units {
-        return Err(Error::InvalidConfig(format!(
-            "unit {unit} out of range: layer {layer} has {units} units"
-        )));
-    }
-    Ok(())
+    net.check_layer(layer)?;
+    crate::check::index("unit", unit, net.sizes()[layer + 1])
 }
 
 /// One-column matrices, one per layer.
@@ -157,7 +152,7 @@ fn forward_one<L: OutputLoss>(
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidConfig`] for a bad layer or unit; [`Error::ShapeMismatch`] if `x` does not
+/// [`Error::IndexOutOfRange`] for a bad layer or unit; [`Error::ShapeMismatch`] if `x` does not
 /// have one value per input.
 pub fn unit_response<L: OutputLoss>(
     net: &Network<L>,
@@ -208,7 +203,7 @@ fn norm<T: Scalar>(v: &[T]) -> T {
 /// Draws random starting points from `rng` for deeper units only.
 ///
 /// # Errors
-/// [`Error::InvalidConfig`] for a bad layer or unit.
+/// [`Error::IndexOutOfRange`] for a bad layer or unit.
 pub fn maximizing_input<L: OutputLoss, R: Rng + ?Sized>(
     net: &Network<L>,
     layer: usize,
@@ -250,14 +245,14 @@ pub fn maximizing_input<L: OutputLoss, R: Rng + ?Sized>(
 /// [`maximizing_input`] for every unit of `layer`.
 ///
 /// # Errors
-/// [`Error::InvalidConfig`] for a bad layer.
+/// [`Error::IndexOutOfRange`] for a bad layer.
 pub fn maximizing_inputs<L: OutputLoss, R: Rng + ?Sized>(
     net: &Network<L>,
     layer: usize,
     options: &AscentOptions,
     rng: &mut R,
 ) -> Result<Vec<MaxInput<L::Scalar>>> {
-    super::check_layer(net, layer)?;
+    net.check_layer(layer)?;
     (0..net.sizes()[layer + 1])
         .map(|j| maximizing_input(net, layer, j, options, rng))
         .collect()
@@ -442,8 +437,16 @@ mod tests {
             Network::with_sizes(&[3, 2, 2], Sigmoid, SigmoidCrossEntropy::<f32>::new()).unwrap();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(0);
         let o = AscentOptions::default();
-        assert!(maximizing_input(&net, 0, 2, &o, &mut rng).is_err());
-        assert!(maximizing_input(&net, 2, 0, &o, &mut rng).is_err());
+        for (layer, unit, bad) in [(0, 2, "unit"), (2, 0, "layer")] {
+            assert!(matches!(
+                maximizing_input(&net, layer, unit, &o, &mut rng),
+                Err(Error::IndexOutOfRange { what, index: 2, len: 2 }) if what == bad
+            ));
+        }
+        assert!(matches!(
+            maximizing_inputs(&net, 2, &o, &mut rng),
+            Err(Error::IndexOutOfRange { what: "layer", .. })
+        ));
         assert!(unit_response(&net, 1, 0, &[0.0; 2]).is_err());
         // All-zero weights: the maximiser is 0 and nothing panics.
         let m = maximizing_input(&net, 1, 1, &o, &mut rng).unwrap();

@@ -42,13 +42,12 @@ mod selectivity;
 mod single_input;
 mod top_k;
 
+pub use crate::data::{ImageShape, PixelOrder};
 pub use health::{
     ActivationStats, Histogram, Prediction, activation_stats, histogram, predictions,
     weight_histograms,
 };
-pub use image::{
-    ColorMap, Image, ImageShape, PixelOrder, Scaling, hidden_unit_images, normalise, sample_images,
-};
+pub use image::{ColorMap, Image, Scaling, hidden_unit_images, normalise, sample_images};
 pub use max_input::{
     AscentOptions, MaxInput, UnitResponse, maximizing_input, maximizing_inputs, unit_response,
 };
@@ -93,35 +92,22 @@ pub(crate) fn check_labels(labels: &[usize], samples: usize, classes: usize) -> 
             labels.len(),
         ));
     }
-    if let Some((index, &label)) = labels.iter().enumerate().find(|(_, l)| **l >= classes) {
-        return Err(Error::LabelOutOfRange {
-            label,
-            index,
-            classes,
-        });
-    }
-    Ok(())
+    crate::targets::check_labels(labels, classes)
 }
 
-/// Checks that `layer` is a weight-layer index of `net`.
-pub(crate) fn check_layer<L: OutputLoss>(net: &Network<L>, layer: usize) -> Result<()> {
-    if layer >= net.num_layers() {
-        return Err(Error::InvalidConfig(format!(
-            "layer index {layer} out of range: the network has {} weight layers (0..{})",
-            net.num_layers(),
-            net.num_layers()
-        )));
-    }
-    Ok(())
-}
-
-/// The activations `A_{layer+1}` (`units × m`) of `x` as an owned matrix.
-pub(crate) fn layer_output<L: OutputLoss>(
+/// Checks `x`, one label `< classes` per sample and `layer`, then returns the activations
+/// `A_{layer+1}` (`units × m`) of `x` as an owned matrix.
+pub(crate) fn labelled_layer_output<L: OutputLoss>(
     net: &Network<L>,
     layer: usize,
     x: DMatrixView<'_, L::Scalar>,
+    labels: &[usize],
+    classes: usize,
+    context: &'static str,
 ) -> Result<nalgebra::DMatrix<L::Scalar>> {
-    check_layer(net, layer)?;
+    let m = check_x(net, &x, context)?;
+    check_labels(labels, m, classes)?;
+    net.check_layer(layer)?;
     let mut all = net.layer_activations(x)?;
     all.truncate(layer + 1);
     all.pop()

@@ -165,10 +165,8 @@ pub fn class_selectivity<'a, L: OutputLoss>(
     labels: &[usize],
     classes: usize,
 ) -> Result<ClassSelectivity> {
-    let x = x.into();
-    let m = super::check_x(net, &x, "class_selectivity")?;
-    super::check_labels(labels, m, classes)?;
-    let acts = super::layer_output(net, layer, x)?;
+    let acts =
+        super::labelled_layer_output(net, layer, x.into(), labels, classes, "class_selectivity")?;
     selectivity_from_activations(acts.as_view(), labels, classes, CLASS_SELECTIVE_THRESHOLD)
 }
 
@@ -177,8 +175,8 @@ pub fn class_selectivity<'a, L: OutputLoss>(
 ///
 /// # Errors
 /// [`Error::ShapeMismatch`] / [`Error::LabelOutOfRange`] for bad labels;
-/// [`Error::InvalidConfig`] if fewer than two classes have samples or the threshold is not in
-/// `[0, 1]`.
+/// [`Error::InvalidConfig`] if fewer than two classes have samples;
+/// [`Error::InvalidParameter`] if the threshold is not in `[0, 1]`.
 pub fn selectivity_from_activations<T: Scalar>(
     acts: DMatrixView<'_, T>,
     labels: &[usize],
@@ -187,9 +185,7 @@ pub fn selectivity_from_activations<T: Scalar>(
 ) -> Result<ClassSelectivity> {
     super::check_labels(labels, acts.ncols(), classes)?;
     if !(0.0..=1.0).contains(&threshold) {
-        return Err(Error::InvalidConfig(format!(
-            "selectivity threshold must be in [0, 1], found {threshold}"
-        )));
+        return Err(crate::check::invalid("threshold", threshold, "in [0, 1]"));
     }
     let mut counts = vec![0usize; classes];
     for &l in labels {
@@ -313,7 +309,14 @@ mod tests {
         assert!(selectivity_index(&[0.3, f64::NAN]).is_none());
         assert_eq!(selectivity_index(&[0.0, 0.0, 0.0]).unwrap().0, 0.0);
         let acts = DMatrix::from_row_slice(1, 2, &[1.0f64, 2.0]);
-        assert!(selectivity_from_activations(acts.as_view(), &[0, 0], 2, 0.5).is_err());
-        assert!(selectivity_from_activations(acts.as_view(), &[0, 1], 2, 1.5).is_err());
+        assert!(matches!(
+            selectivity_from_activations(acts.as_view(), &[0, 0], 2, 0.5),
+            Err(Error::InvalidConfig(_))
+        ));
+        assert!(matches!(
+            selectivity_from_activations(acts.as_view(), &[0, 1], 2, 1.5),
+            Err(Error::InvalidParameter { name: "threshold", value, expected: "in [0, 1]" })
+                if value == 1.5
+        ));
     }
 }

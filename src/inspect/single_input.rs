@@ -34,8 +34,8 @@ pub struct SingleInput {
 /// ```
 ///
 /// # Errors
-/// [`Error::ShapeMismatch`] / [`Error::EmptyBatch`] for a bad `x`; [`Error::InvalidConfig`]
-/// if `column ≥ m`.
+/// [`Error::ShapeMismatch`] / [`Error::EmptyBatch`] for a bad `x`;
+/// [`Error::IndexOutOfRange`] if `column ≥ m`.
 pub fn single_input<'a, L: OutputLoss>(
     net: &Network<L>,
     x: impl Into<DMatrixView<'a, L::Scalar>>,
@@ -43,11 +43,7 @@ pub fn single_input<'a, L: OutputLoss>(
 ) -> Result<SingleInput> {
     let x = x.into();
     let m = super::check_x(net, &x, "single_input")?;
-    if column >= m {
-        return Err(Error::InvalidConfig(format!(
-            "sample index {column} out of range: the batch has {m} samples"
-        )));
-    }
+    crate::check::index("sample", column, m)?;
     let mut layers = net.layer_activations(x.columns(column, 1))?;
     let out = layers
         .pop()

@@ -43,7 +43,7 @@ pub struct UnitTopInputs {
 /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) /
 /// [`Error::EmptyBatch`](crate::Error::EmptyBatch) for a bad `x` or label count,
 /// [`Error::LabelOutOfRange`](crate::Error::LabelOutOfRange) for a label `≥ classes`,
-/// [`Error::InvalidConfig`](crate::Error::InvalidConfig) for a bad layer.
+/// [`Error::IndexOutOfRange`](crate::Error::IndexOutOfRange) for a bad layer.
 pub fn top_k_inputs<'a, L: OutputLoss>(
     net: &Network<L>,
     layer: usize,
@@ -52,10 +52,7 @@ pub fn top_k_inputs<'a, L: OutputLoss>(
     classes: usize,
     k: usize,
 ) -> Result<Vec<UnitTopInputs>> {
-    let x = x.into();
-    let m = super::check_x(net, &x, "top_k_inputs")?;
-    super::check_labels(labels, m, classes)?;
-    let acts = super::layer_output(net, layer, x)?;
+    let acts = super::labelled_layer_output(net, layer, x.into(), labels, classes, "top_k_inputs")?;
     top_k_from_activations(acts.as_view(), labels, k)
 }
 
@@ -163,7 +160,21 @@ mod tests {
         assert_eq!(top[0].inputs[1].index, 3);
         assert_eq!(top[1].inputs[0].index, 2);
         assert_eq!(top[1].inputs[1].index, 3);
-        assert!(top_k_inputs(&net, 0, &x, &[0, 1, 0, 2], 2, 2).is_err());
-        assert!(top_k_inputs(&net, 2, &x, &[0, 1, 0, 1], 2, 2).is_err());
+        assert!(matches!(
+            top_k_inputs(&net, 0, &x, &[0, 1, 0, 2], 2, 2),
+            Err(crate::Error::LabelOutOfRange {
+                label: 2,
+                index: 3,
+                classes: 2
+            })
+        ));
+        assert!(matches!(
+            top_k_inputs(&net, 2, &x, &[0, 1, 0, 1], 2, 2),
+            Err(crate::Error::IndexOutOfRange {
+                what: "layer",
+                index: 2,
+                len: 2
+            })
+        ));
     }
 }

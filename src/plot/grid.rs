@@ -291,7 +291,7 @@ pub fn image_grid(path: impl AsRef<Path>, images: &[Image], opts: &GridOptions) 
 /// `captions`, `row_labels` and `columns` are replaced).
 ///
 /// # Errors
-/// As [`image_grid`]; [`Error::InvalidConfig`] if a sample index is out of range of `x`.
+/// As [`image_grid`]; [`Error::IndexOutOfRange`] if a sample index is out of range of `x`.
 pub fn top_inputs<'a, T: crate::Scalar, S: AsRef<str>>(
     path: impl AsRef<Path>,
     top: &[crate::inspect::UnitTopInputs],
