@@ -125,7 +125,7 @@ pub fn activation_stats<'a, L: OutputLoss>(
     x: impl Into<DMatrixView<'a, L::Scalar>>,
 ) -> Result<Vec<ActivationStats>> {
     let x = x.into();
-    super::check_x(net, &x, "activation_stats")?;
+    net.check_batch(&x, "activation_stats")?;
     let layers = net.layer_activations(x)?;
     Ok(layers
         .iter()

@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::loss::OutputLoss;
 use crate::network::Network;
 use crate::scalar::Scalar;
-use nalgebra::{ComplexField, DMatrix, RealField};
+use nalgebra::{ComplexField, DMatrix, DMatrixView, RealField};
 use num_traits::Zero;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -103,37 +103,29 @@ fn check_unit<L: OutputLoss>(net: &Network<L>, layer: usize, unit: usize) -> Res
 /// One-column matrices, one per layer.
 type Columns<T> = Vec<DMatrix<T>>;
 
-/// `z_l` and `a_l` of one input for layers `0..=layer`.
+/// `z_l` and `a_l` of one input (of the network's input size) for layers `0..=layer`, from
+/// the network's own forward pass.
 fn forward_one<L: OutputLoss>(
     net: &Network<L>,
     x: &[L::Scalar],
     layer: usize,
-) -> (Columns<L::Scalar>, Columns<L::Scalar>) {
-    let layout = net.layout();
-    let theta = net.params();
-    let nl = net.num_layers();
+) -> Result<(Columns<L::Scalar>, Columns<L::Scalar>)> {
+    let mut ws = net.workspace(1);
+    net.forward(&mut ws, DMatrixView::from_slice(x, x.len(), 1))?;
     let mut zs = Vec::with_capacity(layer + 1);
-    let mut acts: Vec<DMatrix<L::Scalar>> = Vec::with_capacity(layer + 1);
+    let mut acts = Vec::with_capacity(layer + 1);
     for l in 0..=layer {
-        let w = layout.weights(theta, l);
-        let b = layout.bias(theta, l);
-        let mut z: DMatrix<L::Scalar> = match acts.last() {
-            None => w * DMatrix::from_column_slice(x.len(), 1, x),
-            Some(prev) => w * prev,
+        let (Some(z), Some(a)) = (ws.pre_activations(l), ws.activations(l)) else {
+            return Err(Error::IndexOutOfRange {
+                what: "layer",
+                index: l,
+                len: net.num_layers(),
+            });
         };
-        for (zi, &bi) in z.iter_mut().zip(b.iter()) {
-            *zi += bi;
-        }
-        let mut a = DMatrix::zeros(z.nrows(), 1);
-        if l + 1 < nl {
-            net.hidden_activations()[l].forward(z.as_view(), a.as_view_mut());
-        } else {
-            net.head().activate(z.as_view(), a.as_view_mut());
-        }
-        zs.push(z);
-        acts.push(a);
+        zs.push(z.into_owned());
+        acts.push(a.into_owned());
     }
-    (zs, acts)
+    Ok((zs, acts))
 }
 
 /// Pre-activation, activation and input gradient `∂z_j/∂x` of unit `unit` of layer `layer`
@@ -168,7 +160,7 @@ pub fn unit_response<L: OutputLoss>(
             x.len(),
         ));
     }
-    Ok(response_unchecked(net, layer, unit, x))
+    response_unchecked(net, layer, unit, x)
 }
 
 fn response_unchecked<L: OutputLoss>(
@@ -176,8 +168,8 @@ fn response_unchecked<L: OutputLoss>(
     layer: usize,
     unit: usize,
     x: &[L::Scalar],
-) -> UnitResponse<L::Scalar> {
-    let (zs, acts) = forward_one(net, x, layer);
+) -> Result<UnitResponse<L::Scalar>> {
+    let (zs, acts) = forward_one(net, x, layer)?;
     let layout = net.layout();
     let theta = net.params();
     // ∂z_j/∂a_{layer−1} is row j of W_layer.
@@ -187,11 +179,11 @@ fn response_unchecked<L: OutputLoss>(
         net.hidden_activations()[m].backward(zs[m].as_view(), acts[m].as_view(), g.as_view_mut());
         g = layout.weights(theta, m).transpose() * g;
     }
-    UnitResponse {
+    Ok(UnitResponse {
         pre_activation: zs[layer][(unit, 0)],
         activation: acts[layer][(unit, 0)],
         gradient: g.as_slice().to_vec(),
-    }
+    })
 }
 
 fn norm<T: Scalar>(v: &[T]) -> T {
@@ -220,7 +212,7 @@ pub fn maximizing_input<L: OutputLoss, R: Rng + ?Sized>(
         } else {
             w
         };
-        let r = response_unchecked(net, 0, unit, &input);
+        let r = response_unchecked(net, 0, unit, &input)?;
         return Ok(MaxInput {
             layer,
             unit,
@@ -230,8 +222,8 @@ pub fn maximizing_input<L: OutputLoss, R: Rng + ?Sized>(
             steps: 0,
         });
     }
-    let ascent = ascend(net, layer, unit, options, rng);
-    let r = response_unchecked(net, layer, unit, &ascent.0);
+    let ascent = ascend(net, layer, unit, options, rng)?;
+    let r = response_unchecked(net, layer, unit, &ascent.0)?;
     Ok(MaxInput {
         layer,
         unit,
@@ -274,13 +266,13 @@ fn ascend<L: OutputLoss, R: Rng + ?Sized>(
     unit: usize,
     opts: &AscentOptions,
     rng: &mut R,
-) -> (Vec<L::Scalar>, usize) {
+) -> Result<(Vec<L::Scalar>, usize)> {
     let n_in = net.inputs();
     let mut best: Option<(Vec<L::Scalar>, L::Scalar)> = None;
     let mut steps = 0;
     for restart in 0..opts.restarts.max(1) {
         let mut x: Vec<L::Scalar> = if restart == 0 {
-            response_unchecked(net, layer, unit, &vec![L::Scalar::zero(); n_in]).gradient
+            response_unchecked(net, layer, unit, &vec![L::Scalar::zero(); n_in])?.gradient
         } else {
             vec![L::Scalar::zero(); n_in]
         };
@@ -298,7 +290,7 @@ fn ascend<L: OutputLoss, R: Rng + ?Sized>(
                 *v /= n;
             }
         }
-        let mut r = response_unchecked(net, layer, unit, &x);
+        let mut r = response_unchecked(net, layer, unit, &x)?;
         let mut step = L::Scalar::of(opts.initial_step);
         let min_step = L::Scalar::of(opts.min_step);
         let two = L::Scalar::of(2.0);
@@ -314,7 +306,7 @@ fn ascend<L: OutputLoss, R: Rng + ?Sized>(
                 *c = xi + step * gi / gn;
             }
             project(&mut cand);
-            let rc = response_unchecked(net, layer, unit, &cand);
+            let rc = response_unchecked(net, layer, unit, &cand)?;
             if rc.pre_activation > r.pre_activation {
                 std::mem::swap(&mut x, &mut cand);
                 r = rc;
@@ -327,7 +319,7 @@ fn ascend<L: OutputLoss, R: Rng + ?Sized>(
             best = Some((x, r.pre_activation));
         }
     }
-    (best.map(|b| b.0).unwrap_or_default(), steps)
+    Ok((best.map(|b| b.0).unwrap_or_default(), steps))
 }
 
 #[cfg(test)]
@@ -398,7 +390,9 @@ mod tests {
         assert!((m.pre_activation - (n + b)).abs() < 1e-12);
 
         // Gradient ascent on the same (linear) unit must find the same point.
-        let x = ascend(&net, 0, 5, &AscentOptions::default(), &mut rng).0;
+        let x = ascend(&net, 0, 5, &AscentOptions::default(), &mut rng)
+            .unwrap()
+            .0;
         for (got, wi) in x.iter().zip(&w) {
             assert!((got - wi / n).abs() < 1e-5, "{got} vs {}", wi / n);
         }

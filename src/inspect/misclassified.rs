@@ -33,7 +33,7 @@ pub fn misclassified<'a, L: OutputLoss>(
     n: usize,
 ) -> Result<Vec<Misclassified>> {
     let x = x.into();
-    let m = super::check_x(net, &x, "misclassified")?;
+    let m = net.check_batch(&x, "misclassified")?;
     super::check_labels(labels, m, net.outputs())?;
     let p = net.predict_proba(x)?;
     let mut out = Vec::new();

@@ -64,25 +64,6 @@ use crate::loss::OutputLoss;
 use crate::network::Network;
 use nalgebra::DMatrixView;
 
-/// Checks that `x` fits the network's inputs and has at least one sample.
-pub(crate) fn check_x<L: OutputLoss>(
-    net: &Network<L>,
-    x: &DMatrixView<'_, L::Scalar>,
-    context: &'static str,
-) -> Result<usize> {
-    if x.nrows() != net.inputs() {
-        return Err(Error::shape(
-            format!("{context}: batch rows (network inputs)"),
-            net.inputs(),
-            x.nrows(),
-        ));
-    }
-    if x.ncols() == 0 {
-        return Err(Error::EmptyBatch { context });
-    }
-    Ok(x.ncols())
-}
-
 /// Checks one label per sample, each below `classes`.
 pub(crate) fn check_labels(labels: &[usize], samples: usize, classes: usize) -> Result<()> {
     if labels.len() != samples {
@@ -105,11 +86,7 @@ pub(crate) fn labelled_layer_output<L: OutputLoss>(
     classes: usize,
     context: &'static str,
 ) -> Result<nalgebra::DMatrix<L::Scalar>> {
-    let m = check_x(net, &x, context)?;
+    let m = net.check_batch(&x, context)?;
     check_labels(labels, m, classes)?;
-    net.check_layer(layer)?;
-    let mut all = net.layer_activations(x)?;
-    all.truncate(layer + 1);
-    all.pop()
-        .ok_or_else(|| Error::InvalidConfig("network has no layers".into()))
+    net.layer_activation(x, layer)
 }

@@ -42,7 +42,7 @@ pub fn single_input<'a, L: OutputLoss>(
     column: usize,
 ) -> Result<SingleInput> {
     let x = x.into();
-    let m = super::check_x(net, &x, "single_input")?;
+    let m = net.check_batch(&x, "single_input")?;
     crate::check::index("sample", column, m)?;
     let mut layers = net.layer_activations(x.columns(column, 1))?;
     let out = layers

@@ -219,6 +219,30 @@ impl<L: OutputLoss> Network<L> {
         Ok(right as f64 / labels.len() as f64)
     }
 
+    /// Layer `layer`'s activations (`A_{layer+1}`, `units × m`; `layer` in `0..L`) for the
+    /// samples of `x`, in chunks (for inspection: only this layer is kept).
+    ///
+    /// # Errors
+    /// [`Error::IndexOutOfRange`] for a bad layer; as [`predict_proba`](Self::predict_proba).
+    pub fn layer_activation<'a>(
+        &self,
+        x: impl Into<DMatrixView<'a, L::Scalar>>,
+        layer: usize,
+    ) -> Result<DMatrix<L::Scalar>> {
+        let x = x.into();
+        self.check_layer(layer)?;
+        let m = self.check_batch(&x, "layer_activation")?;
+        let mut out = DMatrix::zeros(self.sizes()[layer + 1], m);
+        let mut ws = self.workspace(m.min(CHUNK));
+        self.forward_chunks(&x, &mut ws, |start, ws| {
+            if let Some(a) = ws.activations(layer) {
+                out.columns_range_mut(start..start + ws.batch_len())
+                    .copy_from(&a);
+            }
+        })?;
+        Ok(out)
+    }
+
     /// Every layer's activations `[A_1, ..., A_L]` for the samples of `x` (for inspection).
     ///
     /// # Errors

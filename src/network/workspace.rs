@@ -117,6 +117,16 @@ impl<T: Scalar> Workspace<T> {
         Some(self.layer_view(l, |b| &b.a))
     }
 
+    /// Pre-activations `Z_l` of layer `l` for the whole last batch, under the same rules as
+    /// [`activations`](Self::activations).
+    pub fn pre_activations(&self, l: usize) -> Option<DMatrixView<'_, T>> {
+        let last = self.layers.len().checked_sub(1)?;
+        if l > last || (l < last && !self.hidden_whole) {
+            return None;
+        }
+        Some(self.layer_view(l, |b| &b.z))
+    }
+
     fn layer_view(
         &self,
         l: usize,
