@@ -159,7 +159,7 @@ fn main() -> Result<()> {
                 h.total_train_seconds(),
                 format!("{:?}", h.stop),
             ),
-            Err(Error::Diverged { epoch, cost }) => {
+            Err(Error::Diverged { epoch, cost, .. }) => {
                 let restored = if epoch <= 1 {
                     "the initial θ".to_string()
                 } else {

@@ -93,19 +93,52 @@ pub enum Error {
         /// What the file holds.
         found: String,
     },
-    /// Training produced a non-finite or exploding cost; the last good θ was restored.
+    /// Training diverged — a non-finite or exploding cost, or parameters that blew up while
+    /// the cost stayed bounded (a saturated head); the last good θ was restored.
     #[error(
-        "training diverged at epoch {epoch}: cost {cost} (the last good parameters were restored)"
+        "training diverged at epoch {epoch}: {} (the last good parameters were restored)",
+        why.describe(*cost)
     )]
     Diverged {
         /// Epoch (or iteration) at which divergence was detected.
         epoch: usize,
-        /// The offending cost.
+        /// The offending cost (for a parameter blow-up, the epoch's mean cost).
         cost: f64,
+        /// What gave the divergence away.
+        why: Divergence,
     },
     /// Drawing or encoding a picture failed.
     #[error("plot error: {0}")]
     Plot(String),
+}
+
+/// What a divergence guard saw (in [`Error::Diverged`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Divergence {
+    /// The cost was not finite, or grew past its limit.
+    Cost,
+    /// The largest parameter magnitude grew past its limit (or is not finite) although the
+    /// cost did not: a head that saturates (sigmoid + MSE) keeps the cost bounded while θ
+    /// runs away.
+    Parameters {
+        /// The largest `|θᵢ|` at the end of the epoch.
+        max_abs: f64,
+        /// The limit it passed (`divergence_factor × max(max |θ₀ᵢ|, 1)`).
+        limit: f64,
+    },
+}
+
+impl Divergence {
+    fn describe(&self, cost: f64) -> String {
+        match self {
+            Divergence::Cost => format!("cost {cost}"),
+            Divergence::Parameters { max_abs, limit } => format!(
+                "the parameters ran away (largest |θ| = {max_abs:e}, limit {limit:e}) while the \
+                 cost stayed at {cost}"
+            ),
+        }
+    }
 }
 
 /// `Result` with this crate's [`Error`].

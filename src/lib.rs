@@ -51,6 +51,7 @@ pub mod activation;
 mod check;
 pub mod data;
 pub mod error;
+mod files;
 mod gemm;
 pub mod gradcheck;
 pub mod init;
@@ -72,7 +73,7 @@ pub mod train;
 pub use activation::{
     Activation, Elementwise, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
 };
-pub use error::{Error, Result};
+pub use error::{Divergence, Error, Result};
 pub use gemm::{num_threads, set_num_threads};
 pub use gradcheck::{CheckIndices, GradientCheck, GradientCheckReport};
 pub use init::Init;

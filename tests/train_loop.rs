@@ -198,7 +198,7 @@ fn huge_learning_rate_diverges_and_restores_the_initial_parameters() {
     let err = fit(&mut net, &mut sgd, &x, &y, &config, &mut rng).unwrap_err();
     println!("divergence (lr 1e3): {err}");
     match err {
-        Error::Diverged { epoch, cost } => {
+        Error::Diverged { epoch, cost, .. } => {
             assert_eq!(epoch, 1);
             assert!(!cost.is_finite() || cost > 1e6);
         }
@@ -232,7 +232,7 @@ fn divergence_in_a_later_epoch_restores_the_last_good_epoch() {
     let mut net = mse_net(5);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
     let err = fit(&mut net, &mut sgd(), &x, &y, &config, &mut rng).unwrap_err();
-    let Error::Diverged { epoch, cost } = err else {
+    let Error::Diverged { epoch, cost, .. } = err else {
         panic!("expected Diverged, got {err:?}");
     };
     println!(

@@ -71,7 +71,7 @@ use self::safetensors::{FORMAT, open, theta_from_tensors};
 #[cfg(feature = "safetensors")]
 use crate::{
     data::source::{self, format_error},
-    error::{Error, Result},
+    error::Result,
     loss::OutputLoss,
     network::Network,
 };
@@ -81,7 +81,7 @@ use std::path::Path;
 /// Serialises `net` as safetensors bytes with its architecture in the metadata.
 ///
 /// # Errors
-/// [`Error::InvalidConfig`] if the serialiser rejects the data (it does not for valid
+/// [`Error::InvalidConfig`](crate::Error::InvalidConfig) if the serialiser rejects the data (it does not for valid
 /// networks).
 #[cfg(feature = "safetensors")]
 pub fn to_bytes<L: OutputLoss>(net: &Network<L>) -> Result<Vec<u8>> {
@@ -90,22 +90,23 @@ pub fn to_bytes<L: OutputLoss>(net: &Network<L>) -> Result<Vec<u8>> {
 
 /// Saves `net` to `path` as safetensors (see the module docs for the layout).
 ///
+/// The file is written atomically: to a temporary file in the same directory, flushed to the
+/// disk, then renamed over `path`. A full disk, an error or a kill at any moment leaves the
+/// file that was there before intact.
+///
 /// # Errors
-/// [`Error::Io`] if the file cannot be written.
+/// [`Error::Io`](crate::Error::Io) if the file cannot be written.
 #[cfg(feature = "safetensors")]
 pub fn save<L: OutputLoss>(net: &Network<L>, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     let bytes = to_bytes(net)?;
-    std::fs::write(path, bytes).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    crate::files::write_atomic(path, &bytes)
 }
 
 /// The architecture stored in safetensors bytes, `None` for a file without our metadata.
 ///
 /// # Errors
-/// [`Error::Format`] if the bytes are not a valid safetensors file or the metadata is
+/// [`Error::Format`](crate::Error::Format) if the bytes are not a valid safetensors file or the metadata is
 /// malformed.
 #[cfg(feature = "safetensors")]
 pub fn info_from_bytes(bytes: &[u8], path: &Path) -> Result<Option<ModelInfo>> {
@@ -115,7 +116,7 @@ pub fn info_from_bytes(bytes: &[u8], path: &Path) -> Result<Option<ModelInfo>> {
 /// The architecture stored in a model file, `None` for a file without our metadata.
 ///
 /// # Errors
-/// [`Error::Io`] if the file cannot be read; as [`info_from_bytes`] otherwise.
+/// [`Error::Io`](crate::Error::Io) if the file cannot be read; as [`info_from_bytes`] otherwise.
 #[cfg(feature = "safetensors")]
 pub fn read_info(path: impl AsRef<Path>) -> Result<Option<ModelInfo>> {
     let path = path.as_ref();
@@ -126,7 +127,7 @@ pub fn read_info(path: impl AsRef<Path>) -> Result<Option<ModelInfo>> {
 /// another dtype), for choosing a scalar when a file has no metadata.
 ///
 /// # Errors
-/// [`Error::Format`] if the bytes are not a valid safetensors file or hold no tensors.
+/// [`Error::Format`](crate::Error::Format) if the bytes are not a valid safetensors file or hold no tensors.
 #[cfg(feature = "safetensors")]
 pub fn weight_dtype(bytes: &[u8], path: &Path) -> Result<String> {
     let (st, _) = open(bytes, path)?;
@@ -137,9 +138,9 @@ pub fn weight_dtype(bytes: &[u8], path: &Path) -> Result<String> {
 /// in errors.
 ///
 /// # Errors
-/// [`Error::Format`] if the bytes are not valid safetensors, carry no architecture metadata
+/// [`Error::Format`](crate::Error::Format) if the bytes are not valid safetensors, carry no architecture metadata
 /// (use [`load_into`] then), record a head other than `L`'s, or hold tensors whose names or
-/// shapes disagree with the metadata; [`Error::InvalidConfig`] for an unknown activation.
+/// shapes disagree with the metadata; [`Error::InvalidConfig`](crate::Error::InvalidConfig) for an unknown activation.
 #[cfg(feature = "safetensors")]
 pub fn from_bytes<L: LoadableHead>(bytes: &[u8], path: &Path) -> Result<Network<L>> {
     let (st, info) = open(bytes, path)?;
@@ -162,7 +163,7 @@ pub fn from_bytes<L: LoadableHead>(bytes: &[u8], path: &Path) -> Result<Network<
 /// Loads a model file saved by [`save`] as a `Network<L>`.
 ///
 /// # Errors
-/// [`Error::Io`] if the file cannot be read; as [`from_bytes`] otherwise.
+/// [`Error::Io`](crate::Error::Io) if the file cannot be read; as [`from_bytes`] otherwise.
 #[cfg(feature = "safetensors")]
 pub fn load<L: LoadableHead>(path: impl AsRef<Path>) -> Result<Network<L>> {
     let path = path.as_ref();
@@ -174,7 +175,7 @@ pub fn load<L: LoadableHead>(path: impl AsRef<Path>) -> Result<Network<L>> {
 /// with `net`. `net` is unchanged on error.
 ///
 /// # Errors
-/// [`Error::Format`] if the bytes are not valid safetensors, the metadata disagrees with
+/// [`Error::Format`](crate::Error::Format) if the bytes are not valid safetensors, the metadata disagrees with
 /// `net`, or the tensors' names or shapes do not fit `net`'s sizes.
 #[cfg(feature = "safetensors")]
 pub fn from_bytes_into<L: OutputLoss>(
@@ -193,7 +194,7 @@ pub fn from_bytes_into<L: OutputLoss>(
 /// Loads a model file's weights into `net` (see [`from_bytes_into`]).
 ///
 /// # Errors
-/// [`Error::Io`] if the file cannot be read; as [`from_bytes_into`] otherwise.
+/// [`Error::Io`](crate::Error::Io) if the file cannot be read; as [`from_bytes_into`] otherwise.
 #[cfg(feature = "safetensors")]
 pub fn load_into<L: OutputLoss>(net: &mut Network<L>, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();

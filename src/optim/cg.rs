@@ -96,7 +96,11 @@ impl<T: Scalar> Minimizer<T> for ConjugateGradient {
         let initial_cost = cost;
         let mut evaluations = 1;
         if !cost.is_finite() {
-            return Err(Error::Diverged { epoch: 0, cost });
+            return Err(Error::Diverged {
+                epoch: 0,
+                cost,
+                why: crate::error::Divergence::Cost,
+            });
         }
         let steepest = |d: &mut [T], g: &[T]| {
             for (di, &gi) in d.iter_mut().zip(g) {

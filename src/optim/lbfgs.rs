@@ -212,7 +212,11 @@ impl<T: Scalar> Minimizer<T> for Lbfgs {
         let initial_cost = cost;
         let mut evaluations = 1;
         if !cost.is_finite() {
-            return Err(Error::Diverged { epoch: 0, cost });
+            return Err(Error::Diverged {
+                epoch: 0,
+                cost,
+                why: crate::error::Divergence::Cost,
+            });
         }
         let mut costs = Vec::with_capacity(cfg.max_iter.min(1 << 16));
         let mut iterations = 0;

@@ -108,7 +108,7 @@ impl LineSearch {
     /// Checks `0 < ρ < σ < 1`, `0 < INT < 0.5`, `EXT > 1`, `MAX ≥ 1`, `RATIO ≥ 1`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] naming the first bad value.
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the first bad value.
     pub fn check(&self) -> Result<()> {
         use crate::check::{at_least_one, invalid};
         let rule = "0 < rho < sigma < 1";

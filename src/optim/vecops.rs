@@ -11,8 +11,3 @@ pub(crate) fn dot<T: Scalar>(a: &[T], b: &[T]) -> f64 {
 pub(crate) fn norm<T: Scalar>(a: &[T]) -> f64 {
     dot(a, a).sqrt()
 }
-
-/// Whether every value is finite.
-pub(crate) fn all_finite<T: Scalar>(a: &[T]) -> bool {
-    a.iter().all(|x| x.is_finite())
-}

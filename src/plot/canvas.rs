@@ -4,8 +4,6 @@ use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 use std::sync::Once;
 
@@ -60,21 +58,16 @@ fn plot_err(e: impl std::fmt::Display) -> Error {
 }
 
 fn write_png(path: &Path, width: u32, height: u32, rgb: &[u8]) -> Result<()> {
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::create(path).map_err(io)?;
-    let mut enc = png::Encoder::new(BufWriter::new(file), width, height);
+    let mut bytes = Vec::new();
+    let mut enc = png::Encoder::new(&mut bytes, width, height);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
-    let png_err = |e: png::EncodingError| match e {
-        png::EncodingError::IoError(source) => io(source),
-        other => Error::Plot(format!("{}: {other}", path.display())),
-    };
+    let png_err = |e: png::EncodingError| Error::Plot(format!("{}: {e}", path.display()));
     let mut writer = enc.write_header().map_err(png_err)?;
     writer.write_image_data(rgb).map_err(png_err)?;
-    writer.finish().map_err(png_err)
+    writer.finish().map_err(png_err)?;
+    // Encoded in memory, then written atomically: a failure leaves an old picture intact.
+    crate::files::write_atomic(path, &bytes)
 }
 
 /// Draws `s` at `(x, y)` with the given anchor, size and colour.

@@ -7,7 +7,7 @@ use super::evaluate::count_correct;
 use super::event::{Event, Observer};
 use super::guard::DivergenceGuard;
 use crate::data::BatchBuffer;
-use crate::error::{Error, Result};
+use crate::error::{Divergence, Error, Result};
 use crate::loss::OutputLoss;
 use crate::network::{Network, Workspace};
 use crate::optim::StepOptimizer;
@@ -174,8 +174,8 @@ impl<'d, T: Scalar> EpochRunner<'d, T> {
     /// becomes the network's θ.
     ///
     /// # Errors
-    /// [`Error::Diverged`] when a cost is rejected by `guard` or θ is not finite at the end
-    /// of the epoch: `net` is given the guard's last good θ back first. Shape errors if
+    /// [`Error::Diverged`] when a cost is rejected by `guard` or θ is not finite or too
+    /// large at the end of the epoch ([`DivergenceGuard::check_params`]): `net` is given the guard's last good θ back first. Shape errors if
     /// `net` is not the architecture the runner was made for.
     pub fn run_epoch<L, O, R>(
         &mut self,
@@ -217,7 +217,11 @@ impl<'d, T: Scalar> EpochRunner<'d, T> {
             self.evaluations += 1;
             if !guard.accepts(cost) {
                 guard.restore(net)?;
-                return Err(Error::Diverged { epoch, cost });
+                return Err(Error::Diverged {
+                    epoch,
+                    cost,
+                    why: Divergence::Cost,
+                });
             }
             cost_sum += cost * idx.len() as f64;
             seen += idx.len();
@@ -244,17 +248,19 @@ impl<'d, T: Scalar> EpochRunner<'d, T> {
             }
         }
         let train_seconds = t0.elapsed().as_secs_f64();
-        if !DivergenceGuard::params_ok(net.params()) {
+        let mean_cost = cost_sum / seen.max(1) as f64;
+        if let Err(why) = guard.check_params(net.params()) {
             guard.restore(net)?;
             return Err(Error::Diverged {
                 epoch,
-                cost: f64::NAN,
+                cost: mean_cost,
+                why,
             });
         }
         guard.commit(net.params());
         Ok(EpochSummary {
             epoch,
-            cost: cost_sum / seen.max(1) as f64,
+            cost: mean_cost,
             train_accuracy: self
                 .buf
                 .labels()

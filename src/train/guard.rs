@@ -1,7 +1,7 @@
 //! [`DivergenceGuard`]: watches the mini-batch costs of a run and keeps the last good θ.
 
 use crate::check;
-use crate::error::Result;
+use crate::error::{Divergence, Result};
 use crate::loss::OutputLoss;
 use crate::network::Network;
 use crate::scalar::Scalar;
@@ -9,8 +9,10 @@ use crate::scalar::Scalar;
 /// The divergence guard of a training run.
 ///
 /// A cost that is not finite, or that exceeds `factor × max(first cost, 1)` (the first
-/// finite cost the guard sees sets the limit), counts as divergence; so do parameters that
-/// are not finite at the end of an epoch. The guard keeps the **last good θ** — the
+/// finite cost the guard sees sets the limit), counts as divergence; so do parameters at the
+/// end of an epoch that are not finite or whose largest magnitude exceeds
+/// `factor × max(max |θ₀ᵢ|, 1)` — a saturating head (sigmoid + MSE) keeps the cost bounded
+/// while a runaway learning rate drives θ to 10¹¹, and only the parameters show it. The guard keeps the **last good θ** — the
 /// parameters at the last [`commit`](Self::commit) (the initial parameters before the first)
 /// — and [`restore`](Self::restore) gives them back to the network.
 ///
@@ -23,12 +25,17 @@ use crate::scalar::Scalar;
 /// assert!(!guard.accepts(f64::NAN));
 /// guard.commit(&[5.0, 6.0]);
 /// assert_eq!(guard.last_good(), &[5.0, 6.0]);
+/// // |θ| may grow to 10 × max(max |θ₀ᵢ|, 1) = 20
+/// assert!(guard.check_params(&[19.0, -20.0]).is_ok());
+/// assert!(guard.check_params(&[1.0, -20.5]).is_err());
+/// assert!(guard.check_params(&[f64::INFINITY, 0.0]).is_err());
 /// # Ok::<(), deepmultinet::Error>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct DivergenceGuard<T> {
     factor: f64,
     limit: f64,
+    param_limit: f64,
     initial_cost: Option<f64>,
     last_good: Vec<T>,
 }
@@ -44,6 +51,7 @@ impl<T: Scalar> DivergenceGuard<T> {
         Ok(DivergenceGuard {
             factor,
             limit: f64::INFINITY,
+            param_limit: factor * max_abs(theta).max(1.0),
             initial_cost: None,
             last_good: theta.to_vec(),
         })
@@ -59,9 +67,23 @@ impl<T: Scalar> DivergenceGuard<T> {
         cost.is_finite() && cost <= self.limit
     }
 
-    /// Whether every parameter is finite.
-    pub fn params_ok(theta: &[T]) -> bool {
-        crate::optim::vecops::all_finite(theta)
+    /// `Ok` if every parameter is finite and within the limit; else what was wrong, for
+    /// [`Error::Diverged`](crate::Error::Diverged).
+    pub fn check_params(&self, theta: &[T]) -> Result<(), Divergence> {
+        let m = max_abs(theta);
+        if m <= self.param_limit {
+            Ok(())
+        } else {
+            Err(Divergence::Parameters {
+                max_abs: m,
+                limit: self.param_limit,
+            })
+        }
+    }
+
+    /// The limit on the largest parameter magnitude.
+    pub fn param_limit(&self) -> f64 {
+        self.param_limit
     }
 
     /// Makes `theta` the last good parameters (allocation-free for the same length).
@@ -87,4 +109,17 @@ impl<T: Scalar> DivergenceGuard<T> {
     pub fn restore<L: OutputLoss<Scalar = T>>(&self, net: &mut Network<L>) -> Result<()> {
         net.set_params(&self.last_good)
     }
+}
+
+/// The largest `|θᵢ|` (NaN if any is NaN, so that it fails every limit).
+fn max_abs<T: Scalar>(theta: &[T]) -> f64 {
+    let mut m = 0.0f64;
+    for &t in theta {
+        let a = t.as_f64().abs();
+        if a.is_nan() {
+            return f64::NAN;
+        }
+        m = m.max(a);
+    }
+    m
 }

@@ -74,10 +74,9 @@ pub use history::{EpochRecord, History, TrainStop};
 pub use progress::BarProgress;
 pub use progress::PrintProgress;
 
-use crate::error::{Error, Result};
+use crate::error::{Divergence, Error, Result};
 use crate::loss::OutputLoss;
 use crate::network::{Network, NetworkObjective};
-use crate::optim::vecops::all_finite;
 use crate::optim::{Iteration, IterationObserver, Minimizer, StepOptimizer};
 use crate::scalar::Scalar;
 use crate::targets::Targets;
@@ -292,8 +291,9 @@ impl<'v, T: Scalar> Trainer<'v, T> {
     /// `epochs`, `batch_size`, `shuffle` and `patience` do not apply; `grad_tol` does.
     ///
     /// # Errors
-    /// [`Error::Diverged`] if the cost is not finite (θ is left as it was); shape, label
-    /// and configuration errors of the data.
+    /// [`Error::Diverged`] if the cost is not finite or θ ran away (beyond
+    /// `divergence_factor × max(max |θ₀ᵢ|, 1)`; θ is left as it was); shape, label and
+    /// configuration errors of the data.
     pub fn fit_full_batch<'d, L, M>(
         &self,
         net: &mut Network<L>,
@@ -323,10 +323,17 @@ impl<'v, T: Scalar> Trainer<'v, T> {
         };
         let train_seconds = t0.elapsed().as_secs_f64();
         let observer = guard.inner;
-        if !report.cost.is_finite() || !all_finite(&theta) {
+        let bounds = DivergenceGuard::new(self.config.divergence_factor, net.params())?;
+        let why = if report.cost.is_finite() {
+            bounds.check_params(&theta).err()
+        } else {
+            Some(Divergence::Cost)
+        };
+        if let Some(why) = why {
             return Err(Error::Diverged {
                 epoch: report.iterations,
                 cost: report.cost,
+                why,
             });
         }
         net.set_params(&theta)?;
