@@ -41,7 +41,6 @@ pub mod activation;
 mod check;
 pub mod data;
 pub mod error;
-mod gemm;
 pub mod gradcheck;
 pub mod init;
 pub mod inspect;
@@ -53,7 +52,6 @@ pub mod metrics;
 pub mod network;
 pub mod observer;
 pub mod optim;
-mod parallel;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod propagate;
@@ -66,10 +64,10 @@ pub use activation::{
     Activation, Elementwise, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
 };
 pub use error::{Error, Result};
-pub use gemm::{num_threads, set_num_threads};
 pub use gradcheck::{CheckIndices, GradientCheck, GradientCheckReport};
 pub use init::Init;
 pub use layout::Layout;
+pub use linalg::pool::{num_threads, set_num_threads};
 pub use loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
 pub use network::{Network, NetworkBuilder};
 pub use observer::{Event, Observer};

@@ -14,10 +14,10 @@
 
 use crate::activation::add_bias;
 use crate::error::{Error, Result};
+use crate::linalg::par::{DisjointMut, for_each_range};
 use crate::linalg::{column_range, gemm, transposed};
 use crate::loss::OutputLoss;
 use crate::network::Network;
-use crate::parallel::{DisjointMut, for_each_range};
 use crate::scalar::Scalar;
 use crate::targets::Targets;
 use crate::workspace::{LayerBuffers, Workspace, view, view_mut};
@@ -176,7 +176,7 @@ impl<L: OutputLoss> Network<L> {
         let m = x.ncols();
         let zero = L::Scalar::zero();
         let inv_m = L::Scalar::one() / L::Scalar::of_usize(m);
-        let parts = crate::parallel::available_parts()
+        let parts = crate::linalg::par::available_parts()
             .min(m / MIN_COLUMNS_PER_THREAD)
             .clamp(1, MAX_PARTS);
         // Recorded only once the pass has succeeded (a panicking user activation must not
@@ -191,7 +191,7 @@ impl<L: OutputLoss> Network<L> {
                 let bounds = |t: usize| (t * m / parts, (t + 1) * m / parts);
                 let main = std::sync::Mutex::new((&mut *ws, &mut *grad, zero, zero));
                 let job = |t: usize| {
-                    crate::parallel::as_split_part(|| {
+                    crate::linalg::par::as_split_part(|| {
                         if t >= parts {
                             return;
                         }
@@ -222,7 +222,7 @@ impl<L: OutputLoss> Network<L> {
                         }
                     })
                 };
-                crate::parallel::run_parts(parts, &job);
+                crate::linalg::par::run_parts(parts, &job);
                 let (_, _, mut cost, reg_sum) =
                     main.into_inner().unwrap_or_else(|e| e.into_inner());
                 // Sum the parts' gradients into `grad` (in part order, so the result does

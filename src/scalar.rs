@@ -1,7 +1,7 @@
 //! The floating-point types a network can compute in: `f32` (speed) and `f64` (exactness).
 //!
 //! [`Scalar`] is sealed: it is implemented for `f32` and `f64` only, because the hot path
-//! calls the crate's own GEMM kernels (`src/gemm/`) for each of them directly.
+//! calls the crate's own GEMM kernels (`src/linalg/gemm/`) for each of them directly.
 
 use nalgebra::RealField;
 use std::fmt::{Debug, Display};
@@ -117,7 +117,7 @@ macro_rules! impl_scalar {
             ) {
                 // SAFETY: forwarded contract of `gemm_raw`.
                 unsafe {
-                    crate::gemm::gemm::<$t>(
+                    crate::linalg::gemm::gemm::<$t>(
                         m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
                     )
                 }

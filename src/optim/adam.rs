@@ -16,7 +16,7 @@
 use super::StepOptimizer;
 use super::sgd::check_step_dims;
 use crate::error::{Error, Result};
-use crate::parallel::{DisjointMut, for_each_range};
+use crate::linalg::par::{DisjointMut, for_each_range};
 use crate::scalar::Scalar;
 
 /// Configuration of [`Adam`].

@@ -13,7 +13,7 @@
 
 use super::StepOptimizer;
 use crate::error::{Error, Result};
-use crate::parallel::{DisjointMut, for_each_range};
+use crate::linalg::par::{DisjointMut, for_each_range};
 use crate::scalar::Scalar;
 
 /// A learning-rate schedule over the step count `t`.

@@ -1,6 +1,19 @@
-//! The one GEMM the crate uses, on nalgebra views of any strides (transposes are
-//! stride-swapped views, never copies), calling the crate's own kernels (`crate::gemm`)
-//! through [`Scalar::gemm_raw`](crate::Scalar::gemm_raw).
+//! The engine room: the crate's own GEMM and the worker pool it runs on, the only place
+//! (with `par`'s one split of a slice) that needs `unsafe`.
+//!
+//! - `gemm/`: the blocked, allocation-free GEMM (driver, kernels, dispatch, packing buffers);
+//! - `pool`: the persistent worker threads and the thread-count knob
+//!   ([`set_num_threads`](crate::set_num_threads));
+//! - `par`: running a closure's parts on the pool (batch splits, optimiser updates);
+//! - this file: the GEMM on nalgebra views of any strides (transposes are stride-swapped
+//!   views, never copies), [`transposed`] and [`column_range`].
+//!
+//! Dependencies run one way: `gemm → par → pool`; nothing here imports a module outside
+//! `linalg` but `scalar`.
+
+pub(crate) mod gemm;
+pub(crate) mod par;
+pub(crate) mod pool;
 
 use crate::scalar::Scalar;
 use nalgebra::{Dyn, Matrix, RawStorage, RawStorageMut, ViewStorage};

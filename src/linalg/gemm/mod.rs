@@ -25,11 +25,12 @@
 //! are not read, as in BLAS).
 //!
 //! # Threads
-//! A product with `m·k·n ≥ 2¹⁶` is split across [`num_threads`] threads (the caller and
-//! workers of a persistent pool, [`pool`]): C is cut into tile-aligned row ranges (each
-//! thread packs only its rows of A; chosen when B is read in place or is the smaller
-//! operand) or column ranges (each thread packs all of A), two chunks per thread, claimed
-//! dynamically. Nothing is allocated per call.
+//! A product with `m·k·n ≥ 2¹⁶` is split across [`num_threads`](super::pool::num_threads)
+//! threads (the caller and workers of a persistent pool, [`pool`](super::pool)): C is cut
+//! into tile-aligned row ranges (each thread packs only its rows of A; chosen when B is read
+//! in place or is the smaller operand) or column ranges (each thread packs all of A), two
+//! chunks per thread, claimed dynamically. Nothing is allocated per call. Inside a part of a
+//! split batch ([`par::in_split`](super::par::in_split)) a product runs on its thread alone.
 //!
 //! # Determinism
 //! Every element of `C` is `Σ_p A[i,p]·B[p,j]`, accumulated in increasing `p` within each
@@ -45,13 +46,11 @@ mod driver;
 #[cfg(target_arch = "x86_64")]
 mod kernel_avx2;
 mod kernel_generic;
-pub(crate) mod pool;
 #[cfg(test)]
 mod tests;
 
+use super::pool;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-pub use pool::{num_threads, set_num_threads};
 
 pub(crate) use driver::Element;
 
@@ -84,10 +83,10 @@ pub(crate) unsafe fn gemm<T: Element>(
     unsafe {
         gemm_with(
             T::serial,
-            if crate::parallel::in_split() {
+            if super::par::in_split() {
                 1
             } else {
-                num_threads()
+                pool::num_threads()
             },
             m,
             k,

@@ -1,10 +1,12 @@
 //! Running borrowed closures on every core without allocating per call — what splitting a
 //! batch (or an optimiser's update of a long vector) across cores needs.
 //!
-//! There is one pool of worker threads in the crate, the GEMM's ([`crate::gemm`]), and one
+//! There is one pool of worker threads in the crate, the GEMM's ([`super::pool`]), and one
 //! knob, [`crate::set_num_threads`] (default: every core). [`run_parts`] publishes a closure
 //! to it; while a thread works on one part of a split batch its own GEMMs run unsplit
 //! ([`in_split`]), so the two levels of parallelism never compete for the same cores.
+
+use super::pool;
 
 thread_local! {
     /// Set while this thread works on one part of a split batch: its GEMMs then run on
@@ -32,7 +34,7 @@ pub(crate) fn as_split_part<R>(f: impl FnOnce() -> R) -> R {
 /// How many parts work may be split into now: the configured thread count, or 1 inside a
 /// part of a split batch.
 pub(crate) fn available_parts() -> usize {
-    if in_split() { 1 } else { crate::num_threads() }
+    if in_split() { 1 } else { pool::num_threads() }
 }
 
 /// Calls `f(0)`, …, `f(parts − 1)`, in parallel on the pool when it is free (part 0 on this
@@ -56,7 +58,7 @@ pub(crate) fn run_parts(parts: usize, f: &(dyn Fn(usize) + Sync)) {
     // SAFETY: `f` is `Sync` and callable for distinct parts concurrently (the parts are
     // independent by this function's contract); `closure` outlives the call, which returns
     // only after every part has finished.
-    let ran = unsafe { crate::gemm::pool::run(parts, trampoline, data) };
+    let ran = unsafe { pool::run(parts, trampoline, data) };
     if !ran {
         for part in 0..parts {
             f(part);
