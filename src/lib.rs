@@ -46,7 +46,7 @@ pub mod init;
 pub mod inspect;
 pub mod io;
 pub mod layout;
-mod linalg;
+pub mod linalg;
 pub mod loss;
 pub mod metrics;
 pub mod network;

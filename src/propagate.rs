@@ -15,7 +15,7 @@
 use crate::activation::add_bias;
 use crate::error::{Error, Result};
 use crate::linalg::par::{DisjointMut, for_each_range};
-use crate::linalg::{column_range, gemm, transposed};
+use crate::linalg::{column_range, gemm_or_panic as gemm, transposed};
 use crate::loss::OutputLoss;
 use crate::network::Network;
 use crate::scalar::Scalar;

@@ -1,35 +1,78 @@
-//! The engine room: the crate's own GEMM and the worker pool it runs on, the only place
-//! (with `par`'s one split of a slice) that needs `unsafe`.
+//! The engine room: the crate's own GEMM and the worker pool it runs on — the only module
+//! of the crate that contains `unsafe` (`#![deny(unsafe_code)]` everywhere else).
 //!
-//! - `gemm/`: the blocked, allocation-free GEMM (driver, kernels, dispatch, packing buffers);
+//! The one public item is [`gemm`], the safe `C ← α·A·B + β·C` on nalgebra matrices and
+//! views of any strides. Inside the crate:
+//! - `gemm/`: the blocked, allocation-free GEMM (driver, kernels, dispatch, packing buffers)
+//!   on raw strided storage;
 //! - `pool`: the persistent worker threads and the thread-count knob
 //!   ([`set_num_threads`](crate::set_num_threads));
-//! - `par`: running a closure's parts on the pool (batch splits, optimiser updates);
-//! - this file: the GEMM on nalgebra views of any strides (transposes are stride-swapped
-//!   views, never copies), [`transposed`] and [`column_range`].
+//! - `par`: running a closure's parts on the pool (batch splits, chunked optimiser updates
+//!   that hand each thread its own `&mut` sub-slices);
+//! - this file: the view-based GEMM and its dispatch to the `f32`/`f64` kernels,
+//!   `transposed` and `column_range`.
 //!
 //! Dependencies run one way: `gemm → par → pool`; nothing here imports a module outside
-//! `linalg` but `scalar`.
+//! `linalg` but `scalar` and `error`.
 
-pub(crate) mod gemm;
+mod gemm;
 pub(crate) mod par;
 pub(crate) mod pool;
 
+use crate::error::{Error, Result};
 use crate::scalar::Scalar;
 use nalgebra::{Dyn, Matrix, RawStorage, RawStorageMut, ViewStorage};
+use std::any::Any;
 
 /// A dynamically-sized view with arbitrary row and column strides.
 pub(crate) type StridedView<'a, T> = Matrix<T, Dyn, Dyn, ViewStorage<'a, T, Dyn, Dyn, Dyn, Dyn>>;
 
-/// `c ← α·a·b + β·c`. Shapes are internal invariants (checked in debug builds and with
-/// an assertion that costs nothing next to the product).
-pub(crate) fn gemm<T, SA, SB, SC>(
+/// `C ← α·A·B + β·C` for an `m × k` matrix `A`, a `k × n` matrix `B` and an `m × n` matrix
+/// `C`, each an owned matrix or a view with any strides — a transpose is a stride-swapped
+/// view, never a copy. The crate's own blocked GEMM: allocation-free once its per-thread
+/// packing buffers have grown to the problem size, split across the worker pool for large
+/// products ([`set_num_threads`](crate::set_num_threads)), and bit-for-bit the same whatever
+/// the thread count.
+///
+/// When `β = 0`, `C` is not read (it may hold NaN); when `k = 0` or `α = 0`, `A` and `B`
+/// are not read (`C ← β·C`).
+///
+/// # Errors
+/// [`Error::ShapeMismatch`] unless the columns of `A` match the rows of `B` and `C` is
+/// (rows of `A`) × (columns of `B`); `C` is then left untouched.
+///
+/// # Examples
+/// ```
+/// use deepmultinet::linalg::gemm;
+/// use nalgebra::{DMatrix, DMatrixView};
+///
+/// let a = DMatrix::from_row_slice(2, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// let b = DMatrix::from_row_slice(3, 2, &[1.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+/// let mut c = DMatrix::from_element(2, 2, 1.0);
+/// gemm(2.0, &a, &b, 0.5, &mut c)?; // C ← 2·A·B + 0.5·C
+/// assert_eq!(c, DMatrix::from_row_slice(2, 2, &[8.5, 10.5, 20.5, 22.5]));
+///
+/// // Aᵀ·A with Aᵀ a stride-swapped view of A's column-major storage.
+/// let at = DMatrixView::from_slice_with_strides(a.as_slice(), 3, 2, 2, 1);
+/// let mut ata = DMatrix::zeros(3, 3);
+/// gemm(1.0, &at, &a, 0.0, &mut ata)?;
+/// assert_eq!(ata, a.transpose() * &a);
+///
+/// // Incompatible shapes are an error, not a panic.
+/// assert!(matches!(
+///     gemm(1.0, &a, &a, 0.0, &mut c),
+///     Err(deepmultinet::Error::ShapeMismatch { .. })
+/// ));
+/// # Ok::<(), deepmultinet::Error>(())
+/// ```
+pub fn gemm<T, SA, SB, SC>(
     alpha: T,
     a: &Matrix<T, Dyn, Dyn, SA>,
     b: &Matrix<T, Dyn, Dyn, SB>,
     beta: T,
     c: &mut Matrix<T, Dyn, Dyn, SC>,
-) where
+) -> Result<()>
+where
     T: Scalar,
     SA: RawStorage<T, Dyn, Dyn>,
     SB: RawStorage<T, Dyn, Dyn>,
@@ -37,21 +80,29 @@ pub(crate) fn gemm<T, SA, SB, SC>(
 {
     let (m, k) = a.shape();
     let (k2, n) = b.shape();
-    assert!(
-        k == k2 && c.shape() == (m, n),
-        "gemm shapes: {m}x{k} · {k2}x{n} -> {:?}",
-        c.shape()
-    );
+    if k != k2 {
+        return Err(Error::shape("gemm: rows of B (columns of A)", k, k2));
+    }
+    if c.shape() != (m, n) {
+        return Err(Error::shape(
+            "gemm: shape of C (rows of A × columns of B)",
+            format!("{m}×{n}"),
+            format!("{}×{}", c.nrows(), c.ncols()),
+        ));
+    }
     if m == 0 || n == 0 {
-        return;
+        return Ok(());
     }
     let (rsa, csa) = a.strides();
     let (rsb, csb) = b.strides();
     let (rsc, csc) = c.strides();
-    // SAFETY: nalgebra guarantees each view's pointer and strides address its whole shape;
-    // `c` is borrowed mutably while `a` and `b` are borrowed shared, so they do not alias.
+    // SAFETY: the shapes agree (checked above). nalgebra's `RawStorage` (an `unsafe trait`)
+    // guarantees each pointer and its strides address the whole shape, and a mutable
+    // storage's elements are pairwise distinct (nalgebra rejects aliasing strides when a
+    // mutable view is built); `c` is borrowed mutably while `a` and `b` are borrowed shared,
+    // so it overlaps neither. Strides of live storage fit in `isize`.
     unsafe {
-        T::gemm_raw(
+        gemm_dispatch(
             m,
             k,
             n,
@@ -67,6 +118,107 @@ pub(crate) fn gemm<T, SA, SB, SC>(
             rsc as isize,
             csc as isize,
         );
+    }
+    Ok(())
+}
+
+/// [`gemm`] for the crate's own products, whose shapes are invariants of the network's
+/// layout: a mismatch is a bug and panics.
+///
+/// # Panics
+/// If the shapes do not agree.
+pub(crate) fn gemm_or_panic<T, SA, SB, SC>(
+    alpha: T,
+    a: &Matrix<T, Dyn, Dyn, SA>,
+    b: &Matrix<T, Dyn, Dyn, SB>,
+    beta: T,
+    c: &mut Matrix<T, Dyn, Dyn, SC>,
+) where
+    T: Scalar,
+    SA: RawStorage<T, Dyn, Dyn>,
+    SB: RawStorage<T, Dyn, Dyn>,
+    SC: RawStorageMut<T, Dyn, Dyn>,
+{
+    if let Err(e) = gemm(alpha, a, b, beta, c) {
+        panic!("{e}");
+    }
+}
+
+/// `C ← α·A·B + β·C` on raw strided storage with the kernels of `T` (`f32` or `f64`).
+///
+/// The kernel family is chosen by the type: `Scalar` is sealed to `f32` and `f64` and is
+/// `'static`, so `T` is downcast to the one it is (`Any`; the `TypeId` comparisons are
+/// constants after monomorphisation and the dead branch disappears). The pointer casts are
+/// then identities. This keeps the GEMM out of `Scalar` altogether: a kernel-carrying seal
+/// trait would have to be a supertrait of `Scalar` — making `scalar` depend on `linalg`, and
+/// its methods callable as `T::method` by anyone holding a `T: Scalar`.
+///
+/// # Safety
+/// The contract of [`gemm::gemm`]: `a` addresses an `m × k` matrix with strides
+/// `(rsa, csa)`, `b` a `k × n` matrix with strides `(rsb, csb)`, and `c` an `m × n` matrix
+/// with strides `(rsc, csc)` whose elements are pairwise distinct and which overlaps
+/// neither `a` nor `b`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_dispatch<T: Scalar>(
+    m: usize,
+    k: usize,
+    n: usize,
+    alpha: T,
+    a: *const T,
+    rsa: isize,
+    csa: isize,
+    b: *const T,
+    rsb: isize,
+    csb: isize,
+    beta: T,
+    c: *mut T,
+    rsc: isize,
+    csc: isize,
+) {
+    let (alpha, beta): (&dyn Any, &dyn Any) = (&alpha, &beta);
+    if let (Some(&alpha), Some(&beta)) = (alpha.downcast_ref::<f32>(), beta.downcast_ref()) {
+        // SAFETY: `T` is `f32` (downcast above), so the casts are identities; forwarded
+        // contract.
+        unsafe {
+            gemm::gemm::<f32>(
+                m,
+                k,
+                n,
+                alpha,
+                a.cast(),
+                rsa,
+                csa,
+                b.cast(),
+                rsb,
+                csb,
+                beta,
+                c.cast(),
+                rsc,
+                csc,
+            )
+        }
+    } else if let (Some(&alpha), Some(&beta)) = (alpha.downcast_ref::<f64>(), beta.downcast_ref()) {
+        // SAFETY: as above, `T` is `f64`.
+        unsafe {
+            gemm::gemm::<f64>(
+                m,
+                k,
+                n,
+                alpha,
+                a.cast(),
+                rsa,
+                csa,
+                b.cast(),
+                rsb,
+                csb,
+                beta,
+                c.cast(),
+                rsc,
+                csc,
+            )
+        }
+    } else {
+        unreachable!("Scalar is sealed to f32 and f64")
     }
 }
 
