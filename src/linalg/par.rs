@@ -5,6 +5,8 @@
 //! knob, [`crate::set_num_threads`] (default: every core). [`run_parts`] publishes a closure
 //! to it; while a thread works on one part of a split batch its own GEMMs run unsplit
 //! ([`in_split`]), so the two levels of parallelism never compete for the same cores.
+//! [`for_each_chunk_mut`] splits mutable slices across the threads safely: callers get
+//! plain `&mut [T]` pieces and need no `unsafe`.
 
 use super::pool;
 
@@ -74,20 +76,87 @@ pub(crate) fn for_each_range(
     min_len: usize,
     f: &(dyn Fn(std::ops::Range<usize>) + Sync),
 ) {
-    let parts = if len >= min_len { available_parts() } else { 1 };
+    let parts = range_parts(len, min_len);
     if parts <= 1 {
         f(0..len);
         return;
     }
     run_parts(parts, &|t| {
-        let (start, end) = (t * len / parts, (t + 1) * len / parts);
-        if start < end {
-            f(start..end);
+        let range = part_range(t, parts, len);
+        if !range.is_empty() {
+            f(range);
+        }
+    });
+}
+
+/// How many ranges [`for_each_range`] and [`for_each_chunk_mut`] cut `0..len` into.
+fn range_parts(len: usize, min_len: usize) -> usize {
+    if len >= min_len { available_parts() } else { 1 }
+}
+
+/// Range `t` of `parts` nearly equal contiguous ranges covering `0..len`.
+fn part_range(t: usize, parts: usize, len: usize) -> std::ops::Range<usize> {
+    t * len / parts..(t + 1) * len / parts
+}
+
+/// What [`for_each_chunk_mut`] runs for each range: the range and that range of every slice.
+pub(crate) type ChunkFn<'f, T, const N: usize> =
+    dyn Fn(std::ops::Range<usize>, [&mut [T]; N]) + Sync + 'f;
+
+/// Runs `f(range, pieces)` for the same contiguous ranges as [`for_each_range`], handing
+/// each call its own sub-slices `slice[range]` of every slice in `slices` (each of length
+/// `len`): the safe way to update several long vectors elementwise on every thread of the
+/// pool (optimiser steps). Allocates nothing.
+///
+/// ```text
+/// for_each_chunk_mut(g.len(), 1 << 14, [theta, m], &|r, [x, m]| { /* x, m: &mut [T] */ });
+/// ```
+///
+/// # Panics
+/// If a slice's length is not `len`.
+pub(crate) fn for_each_chunk_mut<T: Send, const N: usize>(
+    len: usize,
+    min_len: usize,
+    slices: [&mut [T]; N],
+    f: &ChunkFn<'_, T, N>,
+) {
+    for s in &slices {
+        assert_eq!(s.len(), len, "for_each_chunk_mut: slice length");
+    }
+    let parts = range_parts(len, min_len);
+    if parts <= 1 {
+        f(0..len, slices);
+        return;
+    }
+    /// The slices' base pointers, shared with the threads of one call.
+    struct Bases<T, const N: usize>([*mut T; N]);
+    // SAFETY: each thread makes `&mut` sub-slices of ranges no other thread touches (see
+    // below), which is like sending disjoint `&mut [T]` to it; `T: Send` allows that.
+    unsafe impl<T: Send, const N: usize> Sync for Bases<T, N> {}
+    let bases = Bases(slices.map(|s| s.as_mut_ptr()));
+    let bases = &bases;
+    run_parts(parts, &|t| {
+        let range = part_range(t, parts, len);
+        if !range.is_empty() {
+            let (start, end) = (range.start, range.end);
+            // SAFETY: `start < end ≤ len` lies inside every slice (lengths checked above),
+            // whose exclusive borrows this call holds until it returns; `run_parts` calls
+            // each part at most once, and distinct parts get disjoint ranges, so no two live
+            // pieces overlap. The pieces cannot outlive this closure call (`f` must accept
+            // any lifetime for them).
+            let pieces = bases
+                .0
+                .map(|p| unsafe { std::slice::from_raw_parts_mut(p.add(start), end - start) });
+            f(range, pieces);
         }
     });
 }
 
 /// A mutable slice handed out in disjoint pieces to the threads of [`for_each_range`].
+///
+/// **To be removed** (issue 9): its one remaining user, the gradient reduction in
+/// `propagate.rs`, moves to [`for_each_chunk_mut`], which does the one `unsafe` split itself
+/// instead of asking every caller for an `unsafe` block.
 pub(crate) struct DisjointMut<'a, T> {
     ptr: *mut T,
     len: usize,
@@ -122,5 +191,44 @@ impl<'a, T> DisjointMut<'a, T> {
         unsafe {
             std::slice::from_raw_parts_mut(self.ptr.add(range.start), range.end - range.start)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Every element of every slice is visited exactly once, with the pieces of the range
+    /// the call was given, and the ranges are those of `for_each_range`.
+    #[test]
+    fn chunks_cover_each_slice_once_in_the_ranges_of_for_each_range() {
+        for len in [0, 1, 5, 1000, 40_000] {
+            let want = Mutex::new(Vec::new());
+            for_each_range(len, 7, &|r| want.lock().unwrap().push(r));
+            let got = Mutex::new(Vec::new());
+            let (mut a, mut b) = (vec![0u32; len], vec![0u32; len]);
+            for_each_chunk_mut(len, 7, [&mut a, &mut b], &|r, [x, y]| {
+                assert_eq!((x.len(), y.len()), (r.len(), r.len()));
+                for (i, (x, y)) in x.iter_mut().zip(y.iter_mut()).enumerate() {
+                    *x += (r.start + i) as u32;
+                    *y += 1;
+                }
+                got.lock().unwrap().push(r);
+            });
+            assert!(a.iter().enumerate().all(|(i, &x)| x == i as u32));
+            assert!(b.iter().all(|&y| y == 1));
+            let (mut got, mut want) = (got.into_inner().unwrap(), want.into_inner().unwrap());
+            got.sort_by_key(|r| r.start);
+            want.sort_by_key(|r| r.start);
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "slice length")]
+    fn slices_of_another_length_panic() {
+        let (mut a, mut b) = ([0.0f64; 4], [0.0f64; 3]);
+        for_each_chunk_mut(4, 1, [&mut a[..], &mut b[..]], &|_, _| {});
     }
 }

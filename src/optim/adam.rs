@@ -16,7 +16,7 @@
 use super::StepOptimizer;
 use super::sgd::check_step_dims;
 use crate::error::{Error, Result};
-use crate::linalg::par::{DisjointMut, for_each_range};
+use crate::linalg::par::for_each_chunk_mut;
 use crate::scalar::Scalar;
 
 /// Configuration of [`Adam`].
@@ -158,26 +158,18 @@ impl<T: Scalar> StepOptimizer<T> for Adam<T> {
         };
         // Long vectors are updated on every thread of the pool, in disjoint ranges (the
         // result does not depend on the split: each element's update is independent).
-        let (xs, ms, vs) = (
-            DisjointMut::new(theta),
-            DisjointMut::new(&mut self.m),
-            DisjointMut::new(&mut self.v),
+        for_each_chunk_mut(
+            grad.len(),
+            PARALLEL_MIN,
+            [theta, &mut self.m, &mut self.v],
+            &|r, [x, m, v]| {
+                if decoupled {
+                    k.update::<true>(x, m, v, &grad[r]);
+                } else {
+                    k.update::<false>(x, m, v, &grad[r]);
+                }
+            },
         );
-        for_each_range(grad.len(), PARALLEL_MIN, &|r| {
-            // SAFETY: `for_each_range` hands each thread a range disjoint from the others'.
-            let (x, m, v) = unsafe {
-                (
-                    xs.piece(r.clone()),
-                    ms.piece(r.clone()),
-                    vs.piece(r.clone()),
-                )
-            };
-            if decoupled {
-                k.update::<true>(x, m, v, &grad[r]);
-            } else {
-                k.update::<false>(x, m, v, &grad[r]);
-            }
-        });
         Ok(())
     }
 

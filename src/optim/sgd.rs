@@ -13,7 +13,7 @@
 
 use super::StepOptimizer;
 use crate::error::{Error, Result};
-use crate::linalg::par::{DisjointMut, for_each_range};
+use crate::linalg::par::for_each_chunk_mut;
 use crate::scalar::Scalar;
 
 /// A learning-rate schedule over the step count `t`.
@@ -201,10 +201,7 @@ impl<T: Scalar> StepOptimizer<T> for Sgd<T> {
         self.t += 1;
         if self.config.momentum == 0.0 {
             // Long vectors are updated on every thread, in disjoint ranges.
-            let xs = DisjointMut::new(theta);
-            for_each_range(grad.len(), 1 << 14, &|r| {
-                // SAFETY: `for_each_range` hands each thread a range disjoint from the others'.
-                let x = unsafe { xs.piece(r.clone()) };
+            for_each_chunk_mut(grad.len(), 1 << 14, [theta], &|r, [x]| {
                 for (x, &g) in x.iter_mut().zip(&grad[r]) {
                     *x -= lr * g;
                 }
