@@ -36,6 +36,7 @@
 //! [`init`], [`gradcheck`], [`optim`] (CG, L-BFGS, SGD, Adam on θ), [`train`] (the training
 //! loop), [`observer`] (progress events).
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod activation;
 mod check;
@@ -46,6 +47,7 @@ pub mod init;
 pub mod inspect;
 pub mod io;
 pub mod layout;
+#[allow(unsafe_code)]
 pub mod linalg;
 pub mod loss;
 pub mod metrics;
@@ -54,6 +56,8 @@ pub mod observer;
 pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
+// unsafe: the gradient reduction's DisjointMut, until it moves to linalg::par
+#[allow(unsafe_code)]
 pub mod propagate;
 pub mod scalar;
 pub mod targets;
