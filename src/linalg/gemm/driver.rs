@@ -62,67 +62,40 @@ pub(crate) trait Element:
     );
 }
 
-impl Element for f32 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    const MR: usize = 16;
-    const NR: usize = 6;
-    #[inline]
-    unsafe fn serial(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-        csc: isize,
-    ) {
-        // SAFETY: forwarded contract.
-        unsafe {
-            super::dispatch::sgemm_serial(
-                m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
-            )
+/// Implements [`Element`] for one type: its tile shape and its dispatched serial GEMM.
+macro_rules! impl_element {
+    ($t:ty, $mr:literal, $nr:literal, $serial:path) => {
+        impl Element for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const MR: usize = $mr;
+            const NR: usize = $nr;
+            #[inline]
+            unsafe fn serial(
+                m: usize,
+                k: usize,
+                n: usize,
+                alpha: Self,
+                a: *const Self,
+                rsa: isize,
+                csa: isize,
+                b: *const Self,
+                rsb: isize,
+                csb: isize,
+                beta: Self,
+                c: *mut Self,
+                rsc: isize,
+                csc: isize,
+            ) {
+                // SAFETY: forwarded contract.
+                unsafe { $serial(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+            }
         }
-    }
+    };
 }
 
-impl Element for f64 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    const MR: usize = 8;
-    const NR: usize = 6;
-    #[inline]
-    unsafe fn serial(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-        csc: isize,
-    ) {
-        // SAFETY: forwarded contract.
-        unsafe {
-            super::dispatch::dgemm_serial(
-                m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
-            )
-        }
-    }
-}
+impl_element!(f32, 16, 6, super::dispatch::sgemm_serial);
+impl_element!(f64, 8, 6, super::dispatch::dgemm_serial);
 
 /// A register-tile microkernel and the cache blocking that suits it.
 pub(super) trait Kernel {
