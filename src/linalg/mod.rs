@@ -21,6 +21,7 @@ pub(crate) mod pool;
 
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
+use gemm::{Product, RawMat, RawMatMut};
 use nalgebra::{Dyn, Matrix, RawStorage, RawStorageMut, ViewStorage};
 use std::any::Any;
 
@@ -93,32 +94,25 @@ where
     if m == 0 || n == 0 {
         return Ok(());
     }
-    let (rsa, csa) = a.strides();
-    let (rsb, csb) = b.strides();
-    let (rsc, csc) = c.strides();
+    let raw = |(rs, cs): (usize, usize)| (rs as isize, cs as isize);
+    let ((rsa, csa), (rsb, csb), (rsc, csc)) =
+        (raw(a.strides()), raw(b.strides()), raw(c.strides()));
+    let p = Product {
+        m,
+        k,
+        n,
+        alpha,
+        a: RawMat::new(a.as_ptr(), rsa, csa),
+        b: RawMat::new(b.as_ptr(), rsb, csb),
+        beta,
+        c: RawMatMut::new(c.as_mut_ptr(), rsc, csc),
+    };
     // SAFETY: the shapes agree (checked above). nalgebra's `RawStorage` (an `unsafe trait`)
     // guarantees each pointer and its strides address the whole shape, and a mutable
     // storage's elements are pairwise distinct (nalgebra rejects aliasing strides when a
     // mutable view is built); `c` is borrowed mutably while `a` and `b` are borrowed shared,
     // so it overlaps neither. Strides of live storage fit in `isize`.
-    unsafe {
-        gemm_dispatch(
-            m,
-            k,
-            n,
-            alpha,
-            a.as_ptr(),
-            rsa as isize,
-            csa as isize,
-            b.as_ptr(),
-            rsb as isize,
-            csb as isize,
-            beta,
-            c.as_mut_ptr(),
-            rsc as isize,
-            csc as isize,
-        );
-    }
+    unsafe { gemm_dispatch(p) };
     Ok(())
 }
 
@@ -148,75 +142,26 @@ pub(crate) fn gemm_or_panic<T, SA, SB, SC>(
 ///
 /// The kernel family is chosen by the type: `Scalar` is sealed to `f32` and `f64` and is
 /// `'static`, so `T` is downcast to the one it is (`Any`; the `TypeId` comparisons are
-/// constants after monomorphisation and the dead branch disappears). The pointer casts are
-/// then identities. This keeps the GEMM out of `Scalar` altogether: a kernel-carrying seal
-/// trait would have to be a supertrait of `Scalar` — making `scalar` depend on `linalg`, and
-/// its methods callable as `T::method` by anyone holding a `T: Scalar`.
+/// constants after monomorphisation and the dead branch disappears). The pointer casts
+/// ([`Product::cast`]) are then identities. This keeps the GEMM out of `Scalar` altogether:
+/// a kernel-carrying seal trait would have to be a supertrait of `Scalar` — making `scalar`
+/// depend on `linalg`, and its methods callable as `T::method` by anyone holding a
+/// `T: Scalar`.
 ///
 /// # Safety
-/// The contract of [`gemm::gemm`]: `a` addresses an `m × k` matrix with strides
-/// `(rsa, csa)`, `b` a `k × n` matrix with strides `(rsb, csb)`, and `c` an `m × n` matrix
-/// with strides `(rsc, csc)` whose elements are pairwise distinct and which overlaps
-/// neither `a` nor `b`.
-#[allow(clippy::too_many_arguments)]
-unsafe fn gemm_dispatch<T: Scalar>(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: T,
-    a: *const T,
-    rsa: isize,
-    csa: isize,
-    b: *const T,
-    rsb: isize,
-    csb: isize,
-    beta: T,
-    c: *mut T,
-    rsc: isize,
-    csc: isize,
-) {
-    let (alpha, beta): (&dyn Any, &dyn Any) = (&alpha, &beta);
-    if let (Some(&alpha), Some(&beta)) = (alpha.downcast_ref::<f32>(), beta.downcast_ref()) {
-        // SAFETY: `T` is `f32` (downcast above), so the casts are identities; forwarded
-        // contract.
-        unsafe {
-            gemm::gemm::<f32>(
-                m,
-                k,
-                n,
-                alpha,
-                a.cast(),
-                rsa,
-                csa,
-                b.cast(),
-                rsb,
-                csb,
-                beta,
-                c.cast(),
-                rsc,
-                csc,
-            )
-        }
-    } else if let (Some(&alpha), Some(&beta)) = (alpha.downcast_ref::<f64>(), beta.downcast_ref()) {
+/// The contract of [`gemm::gemm`].
+unsafe fn gemm_dispatch<T: Scalar>(p: Product<T>) {
+    /// `(α, β)` as `U`s, if that is their type.
+    fn downcast<U: Copy + 'static>(alpha: &dyn Any, beta: &dyn Any) -> Option<(U, U)> {
+        Some((*alpha.downcast_ref()?, *beta.downcast_ref()?))
+    }
+    if let Some((alpha, beta)) = downcast::<f32>(&p.alpha, &p.beta) {
+        // SAFETY: `T` is `f32` (downcast above), so the pointer casts are identities;
+        // forwarded contract.
+        unsafe { gemm::gemm::<f32>(p.cast(alpha, beta)) }
+    } else if let Some((alpha, beta)) = downcast::<f64>(&p.alpha, &p.beta) {
         // SAFETY: as above, `T` is `f64`.
-        unsafe {
-            gemm::gemm::<f64>(
-                m,
-                k,
-                n,
-                alpha,
-                a.cast(),
-                rsa,
-                csa,
-                b.cast(),
-                rsb,
-                csb,
-                beta,
-                c.cast(),
-                rsc,
-                csc,
-            )
-        }
+        unsafe { gemm::gemm::<f64>(p.cast(alpha, beta)) }
     } else {
         unreachable!("Scalar is sealed to f32 and f64")
     }
