@@ -6,7 +6,9 @@
 //! `cargo bench --bench gemm -- --warm-up-time 1 --measurement-time 3`
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use deepmultinet::linalg::gemm;
 use deepmultinet::{Scalar, set_num_threads};
+use nalgebra::{DMatrixView, DMatrixViewMut};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
@@ -39,8 +41,8 @@ struct Problem<T> {
     a: Vec<T>,
     b: Vec<T>,
     c: Vec<T>,
-    sa: (isize, isize),
-    sb: (isize, isize),
+    sa: (usize, usize),
+    sb: (usize, usize),
 }
 
 impl<T: Scalar> Problem<T> {
@@ -58,8 +60,8 @@ impl<T: Scalar> Problem<T> {
             a: fill(m * k),
             b: fill(k * n),
             c: vec![T::zero(); m * n],
-            sa: if ta { (k as isize, 1) } else { (1, m as isize) },
-            sb: if tb { (n as isize, 1) } else { (1, k as isize) },
+            sa: if ta { (k, 1) } else { (1, m) },
+            sb: if tb { (n, 1) } else { (1, k) },
         }
     }
 
@@ -68,7 +70,7 @@ impl<T: Scalar> Problem<T> {
     }
 }
 
-/// A raw GEMM entry point (`matrixmultiply::{s,d}gemm` have this signature).
+/// `matrixmultiply::{s,d}gemm`'s signature.
 type RawGemm<T> = unsafe fn(
     usize,
     usize,
@@ -86,7 +88,18 @@ type RawGemm<T> = unsafe fn(
     isize,
 );
 
-fn run<T: Scalar>(f: RawGemm<T>, p: &mut Problem<T>) {
+/// The crate's GEMM, through its safe view-based entry (a transposed operand is a
+/// stride-swapped view).
+fn ours<T: Scalar>(p: &mut Problem<T>) {
+    let a = DMatrixView::from_slice_with_strides(&p.a, p.m, p.k, p.sa.0, p.sa.1);
+    let b = DMatrixView::from_slice_with_strides(&p.b, p.k, p.n, p.sb.0, p.sb.1);
+    let mut c = DMatrixViewMut::from_slice(&mut p.c, p.m, p.n);
+    gemm(T::one(), &a, &b, T::zero(), &mut c).unwrap();
+    black_box(&p.c);
+}
+
+/// `matrixmultiply` on the same problem.
+fn theirs<T: Scalar>(f: RawGemm<T>, p: &mut Problem<T>) {
     // SAFETY: the buffers hold exactly the m×k, k×n, m×n matrices the strides describe;
     // `c` is a distinct buffer.
     unsafe {
@@ -96,11 +109,11 @@ fn run<T: Scalar>(f: RawGemm<T>, p: &mut Problem<T>) {
             p.n,
             T::one(),
             p.a.as_ptr(),
-            p.sa.0,
-            p.sa.1,
+            p.sa.0 as isize,
+            p.sa.1 as isize,
             p.b.as_ptr(),
-            p.sb.0,
-            p.sb.1,
+            p.sb.0 as isize,
+            p.sb.1 as isize,
             T::zero(),
             p.c.as_mut_ptr(),
             1,
@@ -110,7 +123,7 @@ fn run<T: Scalar>(f: RawGemm<T>, p: &mut Problem<T>) {
     black_box(&p.c);
 }
 
-fn group<T: Scalar>(c: &mut Criterion, name: &str, shapes: &[Shape], theirs: RawGemm<T>) {
+fn group<T: Scalar>(c: &mut Criterion, name: &str, shapes: &[Shape], mm: RawGemm<T>) {
     let mut g = c.benchmark_group(name);
     for shape in shapes {
         let mut p = Problem::<T>::new(shape);
@@ -122,14 +135,14 @@ fn group<T: Scalar>(c: &mut Criterion, name: &str, shapes: &[Shape], theirs: Raw
         }
         set_num_threads(1);
         g.bench_function(BenchmarkId::new("deepmultinet", shape.0), |bch| {
-            bch.iter(|| run(T::gemm_raw, &mut p))
+            bch.iter(|| ours(&mut p))
         });
         g.bench_function(BenchmarkId::new("matrixmultiply", shape.0), |bch| {
-            bch.iter(|| run(theirs, &mut p))
+            bch.iter(|| theirs(mm, &mut p))
         });
         set_num_threads(0);
         g.bench_function(BenchmarkId::new("deepmultinet-mt", shape.0), |bch| {
-            bch.iter(|| run(T::gemm_raw, &mut p))
+            bch.iter(|| ours(&mut p))
         });
     }
     g.finish();

@@ -12,13 +12,13 @@
 //! - `step_784_30_10_sigmoid_sgd_f32/10`: `cost_grad` + SGD update (Nielsen's network);
 //! - `full_batch_400_25_10_sigmoid_f64/5000`: full-batch `cost_grad` (the course's size);
 //! - `forward_784_128_64_10_relu_f32/{1,1024}`: inference (`predict_proba`);
-//! - `peak/{f32,f64}_{1_thread,all_threads}`: one 1024³ GEMM through `Scalar::gemm_raw`, with
+//! - `peak/{f32,f64}_{1_thread,all_threads}`: one 1024³ GEMM through `linalg::gemm`, with
 //!   `set_num_threads(1)` and with every core (the product split across the pool).
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use deepmultinet::optim::{Adam, AdamConfig, Sgd, SgdConfig, StepOptimizer};
 use deepmultinet::prelude::*;
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
@@ -124,25 +124,12 @@ fn training_steps(c: &mut Criterion) {
 /// One n³ product through the crate's GEMM kernel (split across the pool's threads when
 /// more than one is configured — exactly what a training step's GEMMs get).
 fn gemm_once<T: Scalar>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
-    // SAFETY: a, b, c are distinct n×n column-major buffers.
-    unsafe {
-        T::gemm_raw(
-            n,
-            n,
-            n,
-            T::of(1.0),
-            a.as_ptr(),
-            1,
-            n as isize,
-            b.as_ptr(),
-            1,
-            n as isize,
-            T::of(0.0),
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-        )
-    }
+    let (a, b) = (
+        DMatrixView::from_slice(a, n, n),
+        DMatrixView::from_slice(b, n, n),
+    );
+    let mut c = DMatrixViewMut::from_slice(c, n, n);
+    deepmultinet::linalg::gemm(T::of(1.0), &a, &b, T::of(0.0), &mut c).unwrap();
 }
 
 fn peak_for<T: Scalar>(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {

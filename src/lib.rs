@@ -46,24 +46,24 @@
 //! bar in [`train::BarProgress`]; without it, plain lines), `safetensors` (model files in
 //! [`io`]).
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod activation;
 mod check;
 pub mod data;
 pub mod error;
 mod files;
-mod gemm;
 pub mod gradcheck;
 pub mod init;
 pub mod inspect;
 pub mod io;
 pub mod layout;
-mod linalg;
+#[allow(unsafe_code)]
+pub mod linalg;
 pub mod loss;
 pub mod metrics;
 pub mod network;
 pub mod optim;
-mod parallel;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod scalar;
@@ -74,10 +74,10 @@ pub use activation::{
     Activation, Elementwise, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
 };
 pub use error::{Divergence, Error, Result};
-pub use gemm::{num_threads, set_num_threads};
 pub use gradcheck::{CheckIndices, GradientCheck, GradientCheckReport};
 pub use init::Init;
 pub use layout::Layout;
+pub use linalg::pool::{num_threads, set_num_threads};
 pub use loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
 pub use network::{Network, NetworkBuilder, Workspace};
 pub use scalar::Scalar;

@@ -1,7 +1,8 @@
 //! The floating-point types a network can compute in: `f32` (speed) and `f64` (exactness).
 //!
 //! [`Scalar`] is sealed: it is implemented for `f32` and `f64` only, because the hot path
-//! calls the crate's own GEMM kernels (`src/gemm/`) for each of them directly.
+//! calls the crate's own GEMM kernels (`src/linalg/gemm/`) for each of them; `linalg`
+//! chooses the kernels by type, so `Scalar` itself carries no GEMM.
 
 use nalgebra::RealField;
 use std::fmt::{Debug, Display};
@@ -42,32 +43,6 @@ pub trait Scalar:
     fn is_nan(self) -> bool;
     /// Replaces a subnormal value by zero (keeps denormals out of the hot path).
     fn flush_denormal(self) -> Self;
-
-    /// `C ← α·A·B + β·C` on raw strided storage (the crate's allocation-free GEMM).
-    ///
-    /// # Safety
-    /// `a` must address an `m × k` matrix with strides `(rsa, csa)`, `b` a `k × n` matrix with
-    /// strides `(rsb, csb)`, and `c` an `m × n` matrix with strides `(rsc, csc)` that does not
-    /// alias `a` or `b`. When `beta == 0`, `c` is written without being read; when `k == 0`
-    /// or `alpha == 0`, `a` and `b` are not read.
-    #[doc(hidden)]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn gemm_raw(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-        csc: isize,
-    );
 }
 
 macro_rules! impl_scalar {
@@ -96,30 +71,6 @@ macro_rules! impl_scalar {
                     0.0
                 } else {
                     self
-                }
-            }
-            #[inline]
-            unsafe fn gemm_raw(
-                m: usize,
-                k: usize,
-                n: usize,
-                alpha: Self,
-                a: *const Self,
-                rsa: isize,
-                csa: isize,
-                b: *const Self,
-                rsb: isize,
-                csb: isize,
-                beta: Self,
-                c: *mut Self,
-                rsc: isize,
-                csc: isize,
-            ) {
-                // SAFETY: forwarded contract of `gemm_raw`.
-                unsafe {
-                    crate::gemm::gemm::<$t>(
-                        m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
-                    )
                 }
             }
         }

@@ -3,7 +3,9 @@
 //!
 //! This binary holds a single test so that nothing else allocates while it counts.
 
+use deepmultinet::linalg::gemm;
 use deepmultinet::{Scalar, set_num_threads};
+use nalgebra::{DMatrixView, DMatrixViewMut};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -54,28 +56,13 @@ const CASES: &[Case] = &[
 /// Runs every case once on storage allocated beforehand.
 fn run_all<T: Scalar>(bufs: &mut [(Vec<T>, Vec<T>, Vec<T>)]) {
     for (&(m, k, n, ta, tb, beta), (a, b, c)) in CASES.iter().zip(bufs.iter_mut()) {
-        let (rsa, csa) = if ta { (k as isize, 1) } else { (1, m as isize) };
-        let (rsb, csb) = if tb { (n as isize, 1) } else { (1, k as isize) };
-        // SAFETY: `a` holds m·k, `b` k·n, `c` m·n elements, addressed exactly by these
-        // strides; `c` is a distinct buffer.
-        unsafe {
-            T::gemm_raw(
-                m,
-                k,
-                n,
-                T::one(),
-                a.as_ptr(),
-                rsa,
-                csa,
-                b.as_ptr(),
-                rsb,
-                csb,
-                T::of(beta),
-                c.as_mut_ptr(),
-                1,
-                m as isize,
-            );
-        }
+        let (rsa, csa) = if ta { (k, 1) } else { (1, m) };
+        let (rsb, csb) = if tb { (n, 1) } else { (1, k) };
+        // Views of the buffers (a transposed operand has swapped strides): no allocation.
+        let a = DMatrixView::from_slice_with_strides(a, m, k, rsa, csa);
+        let b = DMatrixView::from_slice_with_strides(b, k, n, rsb, csb);
+        let mut c = DMatrixViewMut::from_slice(c, m, n);
+        gemm(T::one(), &a, &b, T::of(beta), &mut c).unwrap();
     }
 }
 

@@ -1,7 +1,9 @@
 //! The GEMM split across threads gives the same bits as on one thread, and really runs on
 //! the pool's worker threads. One test per binary, so nothing else holds the pool.
 
+use deepmultinet::linalg::gemm;
 use deepmultinet::{Scalar, num_threads, set_num_threads};
+use nalgebra::{DMatrixView, DMatrixViewMut};
 
 /// `(m, k, n, A transposed, B transposed)`: the products of a training step and shapes that
 /// split across rows, columns and uneven tile counts.
@@ -20,27 +22,13 @@ fn product<T: Scalar>((m, k, n, ta, tb): (usize, usize, usize, bool, bool)) -> V
     let a: Vec<T> = (0..m * k).map(val).collect();
     let b: Vec<T> = (0..k * n).map(|i| val(i + 17)).collect();
     let mut c: Vec<T> = (0..m * n).map(|i| val(i + 5)).collect();
-    let (rsa, csa) = if ta { (k as isize, 1) } else { (1, m as isize) };
-    let (rsb, csb) = if tb { (n as isize, 1) } else { (1, k as isize) };
-    // SAFETY: the buffers hold exactly the matrices the strides describe; C is distinct.
-    unsafe {
-        T::gemm_raw(
-            m,
-            k,
-            n,
-            T::of(0.5),
-            a.as_ptr(),
-            rsa,
-            csa,
-            b.as_ptr(),
-            rsb,
-            csb,
-            T::of(0.25),
-            c.as_mut_ptr(),
-            1,
-            m as isize,
-        );
-    }
+    // A transposed operand is a stride-swapped view of column-major storage.
+    let (rsa, csa) = if ta { (k, 1) } else { (1, m) };
+    let (rsb, csb) = if tb { (n, 1) } else { (1, k) };
+    let a = DMatrixView::from_slice_with_strides(&a, m, k, rsa, csa);
+    let b = DMatrixView::from_slice_with_strides(&b, k, n, rsb, csb);
+    let mut cv = DMatrixViewMut::from_slice(&mut c, m, n);
+    gemm(T::of(0.5), &a, &b, T::of(0.25), &mut cv).unwrap();
     c
 }
 

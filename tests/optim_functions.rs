@@ -436,20 +436,91 @@ fn minimizers_reject_bad_input() {
     ));
     sgd.step(&mut [0.0, 0.0], &[1.0, 1.0]).unwrap();
     assert!(sgd.step(&mut [0.0; 3], &[1.0; 3]).is_err());
-    for bad in [
-        AdamConfig {
-            beta1: 1.0,
-            ..Default::default()
-        },
-        AdamConfig {
-            epsilon: 0.0,
-            ..Default::default()
-        },
-        AdamConfig {
-            learning_rate: f64::NAN,
-            ..Default::default()
-        },
+    for (bad, field) in [
+        (
+            AdamConfig {
+                beta1: 1.0,
+                ..Default::default()
+            },
+            "beta1",
+        ),
+        (
+            AdamConfig {
+                epsilon: 0.0,
+                ..Default::default()
+            },
+            "epsilon",
+        ),
+        (
+            AdamConfig {
+                learning_rate: f64::NAN,
+                ..Default::default()
+            },
+            "learning_rate",
+        ),
+        (
+            AdamConfig {
+                weight_decay: 2e3,
+                ..Default::default()
+            },
+            "weight_decay",
+        ),
     ] {
-        assert!(Adam::<f32>::new(bad).is_err());
+        assert!(
+            matches!(
+                Adam::<f32>::new(bad),
+                Err(Error::InvalidParameter { name, .. }) if name == field
+            ),
+            "{field}"
+        );
     }
+    for (bad, field) in [
+        (
+            SgdConfig {
+                learning_rate: 0.0,
+                ..Default::default()
+            },
+            "learning_rate",
+        ),
+        (
+            SgdConfig {
+                momentum: 1.0,
+                ..Default::default()
+            },
+            "momentum",
+        ),
+        (
+            SgdConfig {
+                nesterov: true,
+                ..Default::default()
+            },
+            "momentum",
+        ),
+        (
+            SgdConfig {
+                schedule: Schedule::StepDecay {
+                    every: 0,
+                    factor: 0.5,
+                },
+                ..Default::default()
+            },
+            "every",
+        ),
+    ] {
+        assert!(
+            matches!(
+                Sgd::<f64>::new(bad),
+                Err(Error::InvalidParameter { name, .. }) if name == field
+            ),
+            "{field}"
+        );
+    }
+    let mut adam = Adam::<f64>::new(AdamConfig::default()).unwrap();
+    assert!(matches!(
+        adam.set_learning_rate(-1.0),
+        Err(Error::InvalidParameter {
+            name: "learning_rate",
+            ..
+        })
+    ));
 }

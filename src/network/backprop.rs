@@ -12,7 +12,7 @@
 use super::Network;
 use super::workspace::{LayerBuffers, Workspace, view, view_mut};
 use crate::error::{Error, Result};
-use crate::linalg::{gemm, transposed};
+use crate::linalg::{gemm_or_panic as gemm, transposed};
 use crate::loss::OutputLoss;
 use crate::targets::Targets;
 use nalgebra::DMatrixView;

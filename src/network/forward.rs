@@ -11,7 +11,7 @@ use super::Network;
 use super::workspace::{LayerBuffers, Workspace, view, view_mut};
 use crate::activation::add_bias;
 use crate::error::{Error, Result};
-use crate::linalg::gemm;
+use crate::linalg::gemm_or_panic as gemm;
 use crate::loss::OutputLoss;
 use crate::scalar::Scalar;
 use crate::targets::Targets;

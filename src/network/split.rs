@@ -9,8 +9,8 @@
 use super::Network;
 use super::workspace::Workspace;
 use crate::linalg::column_range;
+use crate::linalg::par::{self, for_each_chunk_mut};
 use crate::loss::OutputLoss;
-use crate::parallel::{DisjointMut, for_each_range};
 use crate::scalar::Scalar;
 use crate::targets::Targets;
 use nalgebra::DMatrixView;
@@ -37,7 +37,7 @@ impl<L: OutputLoss> Network<L> {
         let m = x.ncols();
         let zero = L::Scalar::zero();
         let inv_m = L::Scalar::one() / L::Scalar::of_usize(m);
-        let parts = crate::parallel::available_parts()
+        let parts = par::available_parts()
             .min(m / MIN_COLUMNS_PER_THREAD)
             .clamp(1, MAX_PARTS);
         // Recorded only once the pass has succeeded (a panicking user activation must not
@@ -54,7 +54,7 @@ impl<L: OutputLoss> Network<L> {
                 let bounds = |t: usize| (t * m / parts, (t + 1) * m / parts);
                 let main = std::sync::Mutex::new((&mut *ws, &mut *grad, zero, zero));
                 let job = |t: usize| {
-                    crate::parallel::as_split_part(|| {
+                    par::as_split_part(|| {
                         if t >= parts {
                             return;
                         }
@@ -85,7 +85,7 @@ impl<L: OutputLoss> Network<L> {
                         }
                     })
                 };
-                crate::parallel::run_parts(parts, &job);
+                par::run_parts(parts, &job);
                 let (_, _, mut cost, reg_sum) =
                     main.into_inner().unwrap_or_else(|e| e.into_inner());
                 // Sum the parts' gradients into `grad` (in part order, so the result does
@@ -97,10 +97,8 @@ impl<L: OutputLoss> Network<L> {
                     *slot = &part.grad;
                 }
                 let others = &others[..(parts - 1).min(MAX_PARTS)];
-                let total = DisjointMut::new(grad);
-                for_each_range(theta.len(), 1 << 14, &|r| {
-                    // SAFETY: `for_each_range` hands out disjoint ranges.
-                    let g = unsafe { total.piece(r.clone()) };
+                let n = grad.len();
+                for_each_chunk_mut(n, 1 << 14, [&mut *grad], &|r, [g]| {
                     for other in others {
                         for (gi, &p) in g.iter_mut().zip(&other[r.clone()]) {
                             *gi += p;

@@ -15,8 +15,9 @@
 
 use super::StepOptimizer;
 use super::sgd::check_step_dims;
-use crate::error::{Error, Result};
-use crate::parallel::{DisjointMut, for_each_range};
+use crate::check;
+use crate::error::Result;
+use crate::linalg::par::for_each_chunk_mut;
 use crate::scalar::Scalar;
 
 /// Configuration of [`Adam`].
@@ -72,38 +73,22 @@ impl<T: Scalar> Adam<T> {
     /// A validated Adam optimiser.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] unless `α > 0`, `β₁, β₂ ∈ [0, 1)`, `ε > 0` and `λ_w ≥ 0`,
-    /// all finite.
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the first bad
+    /// field: `learning_rate` and `epsilon` must be finite and > 0, `beta1` and `beta2` in
+    /// `[0, 1)`, `weight_decay` finite, ≥ 0 and at most `1 / learning_rate` (the decoupled
+    /// decay multiplies θ by `1 − α·λ_w` each step).
     pub fn new(config: AdamConfig) -> Result<Self> {
         let c = &config;
-        let bad = |what: String| Err(Error::InvalidConfig(format!("Adam: {what}")));
-        if !(c.learning_rate > 0.0 && c.learning_rate.is_finite()) {
-            return bad(format!(
-                "learning rate must be finite and > 0, found {}",
-                c.learning_rate
-            ));
-        }
-        let in_unit = |b: f64| (0.0..1.0).contains(&b);
-        if !in_unit(c.beta1) || !in_unit(c.beta2) {
-            return bad(format!(
-                "β₁ and β₂ must be in [0, 1), found {} and {}",
-                c.beta1, c.beta2
-            ));
-        }
-        if !(c.epsilon > 0.0 && c.epsilon.is_finite()) {
-            return bad(format!("ε must be finite and > 0, found {}", c.epsilon));
-        }
-        if !(c.weight_decay >= 0.0 && c.weight_decay.is_finite()) {
-            return bad(format!(
-                "weight decay must be finite and ≥ 0, found {}",
-                c.weight_decay
-            ));
-        }
+        check::positive("learning_rate", c.learning_rate)?;
+        check::unit_interval("beta1", c.beta1)?;
+        check::unit_interval("beta2", c.beta2)?;
+        check::positive("epsilon", c.epsilon)?;
+        check::non_negative("weight_decay", c.weight_decay)?;
         if c.learning_rate * c.weight_decay > 1.0 {
-            return bad(format!(
-                "learning rate × weight decay must be ≤ 1 (the decoupled decay multiplies θ by \
-                 1 − α·λ_w each step), found {} × {}",
-                c.learning_rate, c.weight_decay
+            return Err(check::invalid(
+                "weight_decay",
+                c.weight_decay,
+                "at most 1 / learning_rate",
             ));
         }
         Ok(Adam {
@@ -158,26 +143,18 @@ impl<T: Scalar> StepOptimizer<T> for Adam<T> {
         };
         // Long vectors are updated on every thread of the pool, in disjoint ranges (the
         // result does not depend on the split: each element's update is independent).
-        let (xs, ms, vs) = (
-            DisjointMut::new(theta),
-            DisjointMut::new(&mut self.m),
-            DisjointMut::new(&mut self.v),
+        for_each_chunk_mut(
+            grad.len(),
+            PARALLEL_MIN,
+            [theta, &mut self.m, &mut self.v],
+            &|r, [x, m, v]| {
+                if decoupled {
+                    k.update::<true>(x, m, v, &grad[r]);
+                } else {
+                    k.update::<false>(x, m, v, &grad[r]);
+                }
+            },
         );
-        for_each_range(grad.len(), PARALLEL_MIN, &|r| {
-            // SAFETY: `for_each_range` hands each thread a range disjoint from the others'.
-            let (x, m, v) = unsafe {
-                (
-                    xs.piece(r.clone()),
-                    ms.piece(r.clone()),
-                    vs.piece(r.clone()),
-                )
-            };
-            if decoupled {
-                k.update::<true>(x, m, v, &grad[r]);
-            } else {
-                k.update::<false>(x, m, v, &grad[r]);
-            }
-        });
         Ok(())
     }
 
@@ -185,17 +162,17 @@ impl<T: Scalar> StepOptimizer<T> for Adam<T> {
         self.config.learning_rate
     }
 
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) (`learning_rate`) unless
+    /// `lr` is finite, > 0 and at most `1 / weight_decay`.
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        if !(lr > 0.0 && lr.is_finite()) {
-            return Err(Error::InvalidConfig(format!(
-                "Adam: learning rate must be finite and > 0, found {lr}"
-            )));
-        }
+        check::positive("learning_rate", lr)?;
         if lr * self.config.weight_decay > 1.0 {
-            return Err(Error::InvalidConfig(format!(
-                "Adam: learning rate × weight decay must be ≤ 1, found {lr} × {}",
-                self.config.weight_decay
-            )));
+            return Err(check::invalid(
+                "learning_rate",
+                lr,
+                "at most 1 / weight_decay",
+            ));
         }
         self.config.learning_rate = lr;
         Ok(())

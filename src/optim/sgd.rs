@@ -12,8 +12,9 @@
 //! For a per-epoch schedule, count `every` in steps (`epochs × batches per epoch`).
 
 use super::StepOptimizer;
+use crate::check;
 use crate::error::{Error, Result};
-use crate::parallel::{DisjointMut, for_each_range};
+use crate::linalg::par::for_each_chunk_mut;
 use crate::scalar::Scalar;
 
 /// A learning-rate schedule over the step count `t`.
@@ -61,23 +62,10 @@ impl Schedule {
         match *self {
             Schedule::Constant => Ok(()),
             Schedule::StepDecay { every, factor } => {
-                if every == 0 || !(factor > 0.0 && factor.is_finite()) {
-                    Err(Error::InvalidConfig(format!(
-                        "step decay needs every ≥ 1 and a finite factor > 0, found every = {every}, factor = {factor}"
-                    )))
-                } else {
-                    Ok(())
-                }
+                check::at_least_one("every", every)?;
+                check::positive("factor", factor)
             }
-            Schedule::InverseTime { decay } => {
-                if !(decay >= 0.0 && decay.is_finite()) {
-                    Err(Error::InvalidConfig(format!(
-                        "inverse-time decay must be finite and ≥ 0, found {decay}"
-                    )))
-                } else {
-                    Ok(())
-                }
-            }
+            Schedule::InverseTime { decay } => check::non_negative("decay", decay),
         }
     }
 }
@@ -128,13 +116,7 @@ pub struct Sgd<T> {
 }
 
 fn check_lr(lr: f64) -> Result<()> {
-    if lr > 0.0 && lr.is_finite() {
-        Ok(())
-    } else {
-        Err(Error::InvalidConfig(format!(
-            "learning rate must be finite and > 0, found {lr}"
-        )))
-    }
+    check::positive("learning_rate", lr)
 }
 
 /// Checks a step's lengths and fixes the dimension on the first step.
@@ -159,19 +141,18 @@ impl<T: Scalar> Sgd<T> {
     /// A validated SGD optimiser.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for a learning rate that is not finite and positive, a
-    /// momentum outside `[0, 1)`, Nesterov without momentum, or a bad schedule.
+    /// [`Error::InvalidParameter`] naming the first bad value: a `learning_rate` that is not
+    /// finite and > 0, a `momentum` outside `[0, 1)` (or 0 with Nesterov momentum), or a bad
+    /// schedule (`every` of 0, a `factor` that is not finite and > 0, a negative or
+    /// non-finite `decay`).
     pub fn new(config: SgdConfig) -> Result<Self> {
         check_lr(config.learning_rate)?;
-        if !(config.momentum >= 0.0 && config.momentum < 1.0) {
-            return Err(Error::InvalidConfig(format!(
-                "momentum must be in [0, 1), found {}",
-                config.momentum
-            )));
-        }
+        check::unit_interval("momentum", config.momentum)?;
         if config.nesterov && config.momentum == 0.0 {
-            return Err(Error::InvalidConfig(
-                "Nesterov momentum needs momentum > 0".into(),
+            return Err(check::invalid(
+                "momentum",
+                config.momentum,
+                "> 0 with Nesterov momentum",
             ));
         }
         config.schedule.check()?;
@@ -201,10 +182,7 @@ impl<T: Scalar> StepOptimizer<T> for Sgd<T> {
         self.t += 1;
         if self.config.momentum == 0.0 {
             // Long vectors are updated on every thread, in disjoint ranges.
-            let xs = DisjointMut::new(theta);
-            for_each_range(grad.len(), 1 << 14, &|r| {
-                // SAFETY: `for_each_range` hands each thread a range disjoint from the others'.
-                let x = unsafe { xs.piece(r.clone()) };
+            for_each_chunk_mut(grad.len(), 1 << 14, [theta], &|r, [x]| {
                 for (x, &g) in x.iter_mut().zip(&grad[r]) {
                     *x -= lr * g;
                 }
@@ -233,6 +211,8 @@ impl<T: Scalar> StepOptimizer<T> for Sgd<T> {
         self.config.learning_rate
     }
 
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`learning_rate`) unless `lr` is finite and > 0.
     fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
         check_lr(lr)?;
         self.config.learning_rate = lr;

@@ -2,27 +2,23 @@
 //! written as plain loops (the compiler vectorises what it can for the baseline target).
 
 use super::driver::{Element, Kernel, store};
+use super::raw::{RawMat, RawMatMut};
 
 /// `C[0..MR, 0..NR] ← α·(Ā·B̄) + β·C` for one packed `MR × kc` panel `a` and one `kc × NR`
-/// panel `b` with element `(p, j)` at `b + p·b_rs + j·b_cs`. Each product is accumulated as
-/// `acc + a·b` (two roundings).
+/// panel `b`. Each product is accumulated as `acc + a·b` (two roundings).
 ///
 /// # Safety
 /// The contract of [`Kernel::tile`].
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn kernel<T: Element, const MR: usize, const NR: usize>(
     kc: usize,
     alpha: T,
     a: *const T,
-    b: *const T,
-    b_rs: isize,
-    b_cs: isize,
+    b: RawMat<T>,
     beta: T,
-    c: *mut T,
-    rsc: isize,
-    csc: isize,
+    c: RawMatMut<T>,
 ) {
+    let ((b, b_rs, b_cs), (c, rsc, csc)) = ((b.ptr, b.rs, b.cs), (c.ptr, c.rs, c.cs));
     let mut acc = [[T::ZERO; MR]; NR];
     for p in 0..kc {
         // SAFETY: `p < kc`, so the `MR` values at `a + p·MR` and row `p` of the B panel lie
@@ -68,18 +64,14 @@ impl Kernel for F32Generic {
         kc: usize,
         alpha: f32,
         a: *const f32,
-        b: *const f32,
-        b_rs: isize,
-        b_cs: isize,
+        b: RawMat<f32>,
         beta: f32,
-        c: *mut f32,
-        rsc: isize,
-        csc: isize,
+        c: RawMatMut<f32>,
     ) {
         // SAFETY: forwarded contract.
         unsafe {
             kernel::<f32, { <f32 as Element>::MR }, { <f32 as Element>::NR }>(
-                kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc,
+                kc, alpha, a, b, beta, c,
             )
         }
     }
@@ -101,18 +93,14 @@ impl Kernel for F64Generic {
         kc: usize,
         alpha: f64,
         a: *const f64,
-        b: *const f64,
-        b_rs: isize,
-        b_cs: isize,
+        b: RawMat<f64>,
         beta: f64,
-        c: *mut f64,
-        rsc: isize,
-        csc: isize,
+        c: RawMatMut<f64>,
     ) {
         // SAFETY: forwarded contract.
         unsafe {
             kernel::<f64, { <f64 as Element>::MR }, { <f64 as Element>::NR }>(
-                kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc,
+                kc, alpha, a, b, beta, c,
             )
         }
     }

@@ -25,11 +25,12 @@
 //! are not read, as in BLAS).
 //!
 //! # Threads
-//! A product with `m·k·n ≥ 2¹⁶` is split across [`num_threads`] threads (the caller and
-//! workers of a persistent pool, [`pool`]): C is cut into tile-aligned row ranges (each
-//! thread packs only its rows of A; chosen when B is read in place or is the smaller
-//! operand) or column ranges (each thread packs all of A), two chunks per thread, claimed
-//! dynamically. Nothing is allocated per call.
+//! A product with `m·k·n ≥ 2¹⁶` is split across [`num_threads`](super::pool::num_threads)
+//! threads (the caller and workers of a persistent pool, [`pool`](super::pool)): C is cut
+//! into tile-aligned row ranges (each thread packs only its rows of A; chosen when B is read
+//! in place or is the smaller operand) or column ranges (each thread packs all of A), two
+//! chunks per thread, claimed dynamically. Nothing is allocated per call. Inside a part of a
+//! split batch ([`par::in_split`](super::par::in_split)) a product runs on its thread alone.
 //!
 //! # Determinism
 //! Every element of `C` is `Σ_p A[i,p]·B[p,j]`, accumulated in increasing `p` within each
@@ -45,145 +46,59 @@ mod driver;
 #[cfg(target_arch = "x86_64")]
 mod kernel_avx2;
 mod kernel_generic;
-pub(crate) mod pool;
+mod raw;
 #[cfg(test)]
 mod tests;
 
+use super::pool;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub use pool::{num_threads, set_num_threads};
-
 pub(crate) use driver::Element;
+pub(crate) use raw::{Product, RawMat, RawMatMut};
 
-/// `C ← α·A·B + β·C` with `A` `m × k`, `B` `k × n`, `C` `m × n`; strides in elements.
-/// When `β = 0`, `C` is not read (it may hold NaN); when `k = 0` or `α = 0`, `A` and `B`
-/// are not read.
+/// `C ← α·A·B + β·C` (see [`Product`]); strides in elements. When `β = 0`, `C` is not read
+/// (it may hold NaN); when `k = 0` or `α = 0`, `A` and `B` are not read.
 ///
 /// # Safety
-/// `a` must address an `m × k` matrix with strides `(rsa, csa)`, `b` a `k × n` matrix with
-/// strides `(rsb, csb)`, and `c` an `m × n` matrix with strides `(rsc, csc)` whose elements
-/// are pairwise distinct and which does not overlap `a` or `b`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn gemm<T: Element>(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: T,
-    a: *const T,
-    rsa: isize,
-    csa: isize,
-    b: *const T,
-    rsb: isize,
-    csb: isize,
-    beta: T,
-    c: *mut T,
-    rsc: isize,
-    csc: isize,
-) {
+/// `p.a` must address an `m × k` matrix, `p.b` a `k × n` matrix, and `p.c` an `m × n`
+/// matrix whose elements are pairwise distinct and which does not overlap `a` or `b`.
+pub(crate) unsafe fn gemm<T: Element>(p: Product<T>) {
+    let threads = if super::par::in_split() {
+        1
+    } else {
+        pool::num_threads()
+    };
     // SAFETY: forwarded contract.
-    unsafe {
-        gemm_with(
-            T::serial,
-            if crate::parallel::in_split() {
-                1
-            } else {
-                num_threads()
-            },
-            m,
-            k,
-            n,
-            alpha,
-            a,
-            rsa,
-            csa,
-            b,
-            rsb,
-            csb,
-            beta,
-            c,
-            rsc,
-            csc,
-        )
-    }
+    unsafe { gemm_with(T::serial, threads, p) }
 }
 
 /// A single-threaded blocked GEMM for `m, n, k > 0` (one kernel family).
-pub(crate) type SerialFn<T> = unsafe fn(
-    usize,
-    usize,
-    usize,
-    T,
-    *const T,
-    isize,
-    isize,
-    *const T,
-    isize,
-    isize,
-    T,
-    *mut T,
-    isize,
-    isize,
-);
+pub(crate) type SerialFn<T> = unsafe fn(Product<T>);
 
 /// [`gemm`] with the single-threaded kernel family `serial` (tests pass the portable one),
 /// split across up to `threads` threads.
 ///
 /// # Safety
 /// The contract of [`gemm`].
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn gemm_with<T: Element>(
-    serial: SerialFn<T>,
-    threads: usize,
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: T,
-    a: *const T,
-    rsa: isize,
-    csa: isize,
-    b: *const T,
-    rsb: isize,
-    csb: isize,
-    beta: T,
-    c: *mut T,
-    rsc: isize,
-    csc: isize,
-) {
-    if m == 0 || n == 0 {
+pub(crate) unsafe fn gemm_with<T: Element>(serial: SerialFn<T>, threads: usize, p: Product<T>) {
+    if p.m == 0 || p.n == 0 {
         return;
     }
-    if csc.unsigned_abs() < rsc.unsigned_abs() {
+    if p.c.cs.unsigned_abs() < p.c.rs.unsigned_abs() {
         // C row-major-like: compute Cᵀ (n × m, column-major-like) = Bᵀ·Aᵀ. Each element is
         // the same sum of the same products in the same order.
         // SAFETY: the transposed views address exactly the same elements.
-        unsafe {
-            gemm_with(
-                serial, threads, n, k, m, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc,
-            )
-        };
+        unsafe { gemm_with(serial, threads, p.transposed()) };
         return;
     }
-    if k == 0 || alpha == T::ZERO {
+    if p.k == 0 || p.alpha == T::ZERO {
         // SAFETY: `c` addresses an `m × n` matrix (caller).
-        unsafe { scale(m, n, beta, c, rsc, csc) };
+        unsafe { scale(p.m, p.n, p.beta, p.c) };
         return;
     }
     let task = Task {
         serial,
-        m,
-        k,
-        n,
-        alpha,
-        a,
-        rsa,
-        csa,
-        b,
-        rsb,
-        csb,
-        beta,
-        c,
-        rsc,
-        csc,
+        p,
         split: Split::Rows,
         tiles: 0,
         chunks: 0,
@@ -199,7 +114,7 @@ pub(crate) unsafe fn gemm_with<T: Element>(
         }
     }
     // SAFETY: forwarded contract, `m, n, k > 0`.
-    unsafe { serial(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+    unsafe { serial(p) }
 }
 
 /// Smallest `m·k·n` worth splitting across threads: below it, waking a worker (several
@@ -218,20 +133,7 @@ enum Split {
 /// A GEMM and how it is split: what each thread of a parallel call reads.
 struct Task<T: Element> {
     serial: SerialFn<T>,
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: T,
-    a: *const T,
-    rsa: isize,
-    csa: isize,
-    b: *const T,
-    rsb: isize,
-    csb: isize,
-    beta: T,
-    c: *mut T,
-    rsc: isize,
-    csc: isize,
+    p: Product<T>,
     split: Split,
     /// Register tiles along the split dimension.
     tiles: usize,
@@ -249,14 +151,15 @@ impl<T: Element> Task<T> {
     /// makes every thread pack all of B (`k·n`) unless B is column-major and read in place
     /// (then nothing). The cheaper split with enough tiles for every thread wins.
     fn plan(mut self, threads: usize) -> Option<Self> {
-        if threads < 2 || self.m.saturating_mul(self.n).saturating_mul(self.k) < PARALLEL_MIN_MKN {
+        let Product { m, k, n, b, .. } = self.p;
+        if threads < 2 || m.saturating_mul(n).saturating_mul(k) < PARALLEL_MIN_MKN {
             return None;
         }
-        let row_tiles = self.m.div_ceil(T::MR);
-        let col_tiles = self.n.div_ceil(T::NR);
-        let b_in_place = self.rsb == 1 && self.csb != 0;
-        let rows_cost = if b_in_place { 0 } else { self.k * self.n };
-        let cols_cost = self.m * self.k;
+        let row_tiles = m.div_ceil(T::MR);
+        let col_tiles = n.div_ceil(T::NR);
+        let b_in_place = b.rs == 1 && b.cs != 0;
+        let rows_cost = if b_in_place { 0 } else { k * n };
+        let cols_cost = m * k;
         let rows_ok = row_tiles >= 2;
         let cols_ok = col_tiles >= 2;
         (self.split, self.tiles) = match (rows_ok, cols_ok) {
@@ -306,45 +209,15 @@ unsafe fn run_chunk<T: Element>(t: &Task<T>, chunk: usize) {
     unsafe {
         match t.split {
             Split::Rows => {
-                let (r0, r1) = (lo * T::MR, (hi * T::MR).min(t.m));
+                let (r0, r1) = (lo * T::MR, (hi * T::MR).min(t.p.m));
                 if r0 < r1 {
-                    (t.serial)(
-                        r1 - r0,
-                        t.k,
-                        t.n,
-                        t.alpha,
-                        t.a.offset(r0 as isize * t.rsa),
-                        t.rsa,
-                        t.csa,
-                        t.b,
-                        t.rsb,
-                        t.csb,
-                        t.beta,
-                        t.c.offset(r0 as isize * t.rsc),
-                        t.rsc,
-                        t.csc,
-                    );
+                    (t.serial)(t.p.rows(r0, r1));
                 }
             }
             Split::Cols => {
-                let (c0, c1) = (lo * T::NR, (hi * T::NR).min(t.n));
+                let (c0, c1) = (lo * T::NR, (hi * T::NR).min(t.p.n));
                 if c0 < c1 {
-                    (t.serial)(
-                        t.m,
-                        t.k,
-                        c1 - c0,
-                        t.alpha,
-                        t.a,
-                        t.rsa,
-                        t.csa,
-                        t.b.offset(c0 as isize * t.csb),
-                        t.rsb,
-                        t.csb,
-                        t.beta,
-                        t.c.offset(c0 as isize * t.csc),
-                        t.rsc,
-                        t.csc,
-                    );
+                    (t.serial)(t.p.cols(c0, c1));
                 }
             }
         }
@@ -354,13 +227,13 @@ unsafe fn run_chunk<T: Element>(t: &Task<T>, chunk: usize) {
 /// `C ← β·C` (`C ← 0` without reading `C` when `β = 0`).
 ///
 /// # Safety
-/// `c` addresses a valid `m × n` matrix with strides `(rsc, csc)`.
-unsafe fn scale<T: Element>(m: usize, n: usize, beta: T, c: *mut T, rsc: isize, csc: isize) {
+/// `c` addresses a valid `m × n` matrix.
+unsafe fn scale<T: Element>(m: usize, n: usize, beta: T, c: RawMatMut<T>) {
     for j in 0..n {
         for i in 0..m {
             // SAFETY: `(i, j)` lies inside C.
             unsafe {
-                let cp = c.offset(i as isize * rsc + j as isize * csc);
+                let cp = c.ptr.offset(i as isize * c.rs + j as isize * c.cs);
                 *cp = if beta == T::ZERO { T::ZERO } else { beta * *cp };
             }
         }

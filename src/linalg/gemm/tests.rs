@@ -4,7 +4,7 @@
 
 use super::driver::{Element, gemm_serial};
 use super::kernel_generic::{F32Generic, F64Generic};
-use super::{SerialFn, gemm_with};
+use super::{Product, RawMat, RawMatMut, SerialFn, gemm_with};
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -133,12 +133,20 @@ impl<T: TestElem> Mat<T> {
         m
     }
 
-    fn ptr(&self) -> *const T {
-        self.buf.as_ptr().wrapping_offset(self.off)
+    fn raw(&self) -> RawMat<T> {
+        RawMat::new(
+            self.buf.as_ptr().wrapping_offset(self.off),
+            self.rs,
+            self.cs,
+        )
     }
 
-    fn ptr_mut(&mut self) -> *mut T {
-        self.buf.as_mut_ptr().wrapping_offset(self.off)
+    fn raw_mut(&mut self) -> RawMatMut<T> {
+        RawMatMut::new(
+            self.buf.as_mut_ptr().wrapping_offset(self.off),
+            self.rs,
+            self.cs,
+        )
     }
 
     /// For each buffer cell, whether it holds an element of the matrix.
@@ -155,7 +163,6 @@ impl<T: TestElem> Mat<T> {
 
 /// One GEMM case: runs `serial` through [`gemm_with`] and checks every element of C against
 /// the `f64` reference within a rounding-error bound, and that no cell outside C changed.
-#[allow(clippy::too_many_arguments)]
 fn check<T: TestElem>(
     (serial, threads): (SerialFn<T>, usize),
     (m, k, n): (usize, usize, usize),
@@ -180,24 +187,17 @@ fn check<T: TestElem>(
     // SAFETY: each Mat addresses its `rows × cols` elements inside its own buffer; C's
     // elements are distinct and C does not overlap A or B.
     unsafe {
-        gemm_with(
-            serial,
-            threads,
+        let p = Product {
             m,
             k,
             n,
-            T::from(alpha),
-            a.ptr(),
-            a.rs,
-            a.cs,
-            b.ptr(),
-            b.rs,
-            b.cs,
-            T::from(beta),
-            c.ptr_mut(),
-            c.rs,
-            c.cs,
-        );
+            alpha: T::from(alpha),
+            a: a.raw(),
+            b: b.raw(),
+            beta: T::from(beta),
+            c: c.raw_mut(),
+        };
+        gemm_with(serial, threads, p);
     }
     let (alpha_t, beta_t) = (T::from(alpha).to(), T::from(beta).to());
     for j in 0..n {
@@ -334,25 +334,17 @@ fn tile_position_independence<T: TestElem>(serial: SerialFn<T>) {
         // SAFETY: the sub-views start at in-bounds elements of A, B, C and have the shapes
         // of the ranges; C does not overlap A or B.
         unsafe {
-            gemm_with(
-                serial,
-                1,
-                rows.len(),
+            let p = Product {
+                m: rows.len(),
                 k,
-                cols.len(),
-                T::from(0.5),
-                a.ptr().offset(rows.start as isize * a.rs),
-                a.rs,
-                a.cs,
-                b.ptr().offset(cols.start as isize * b.cs),
-                b.rs,
-                b.cs,
-                T::from(0.75),
-                c.ptr_mut()
-                    .offset(rows.start as isize * c.rs + cols.start as isize * c.cs),
-                c.rs,
-                c.cs,
-            )
+                n: cols.len(),
+                alpha: T::from(0.5),
+                a: a.raw().shifted(rows.start, 0),
+                b: b.raw().shifted(0, cols.start),
+                beta: T::from(0.75),
+                c: c.raw_mut().shifted(rows.start, cols.start),
+            };
+            gemm_with(serial, 1, p)
         }
     };
     let mut whole = Mat::<T>::new(m, n, Layout::Col, T::ZERO);

@@ -10,6 +10,7 @@
 //! ([`sgemm`], [`dgemm`]) so packing is vectorised too.
 
 use super::driver::{Element, Kernel, gemm_serial, pack, store};
+use super::raw::{Product, RawMat, RawMatMut};
 use std::arch::x86_64::*;
 
 // The tile functions below are written for these shapes.
@@ -27,19 +28,15 @@ macro_rules! avx_tile {
         /// # Safety
         /// The contract of [`Kernel::tile`], and the CPU supports AVX2 and FMA.
         #[target_feature(enable = "avx2,fma")]
-        #[allow(clippy::too_many_arguments)]
         unsafe fn $name(
             kc: usize,
             alpha: $t,
             a: *const $t,
-            b: *const $t,
-            b_rs: isize,
-            b_cs: isize,
+            b: RawMat<$t>,
             beta: $t,
-            c: *mut $t,
-            rsc: isize,
-            csc: isize,
+            c: RawMatMut<$t>,
         ) {
+            let ((b, b_rs, b_cs), (c, rsc, csc)) = ((b.ptr, b.rs, b.cs), (c.ptr, c.rs, c.cs));
             const L: usize = $lanes;
             const MR: usize = 2 * L;
             const NR: usize = 6;
@@ -308,17 +305,13 @@ impl Kernel for F32Avx2 {
         kc: usize,
         alpha: f32,
         a: *const f32,
-        b: *const f32,
-        b_rs: isize,
-        b_cs: isize,
+        b: RawMat<f32>,
         beta: f32,
-        c: *mut f32,
-        rsc: isize,
-        csc: isize,
+        c: RawMatMut<f32>,
     ) {
         // SAFETY: forwarded contract; this kernel is only reached through `sgemm`, which
         // runs only on CPUs with AVX2 and FMA.
-        unsafe { tile_f32(kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc) }
+        unsafe { tile_f32(kc, alpha, a, b, beta, c) }
     }
 }
 
@@ -340,16 +333,12 @@ impl Kernel for F64Avx2 {
         kc: usize,
         alpha: f64,
         a: *const f64,
-        b: *const f64,
-        b_rs: isize,
-        b_cs: isize,
+        b: RawMat<f64>,
         beta: f64,
-        c: *mut f64,
-        rsc: isize,
-        csc: isize,
+        c: RawMatMut<f64>,
     ) {
         // SAFETY: as for `F32Avx2::tile`, through `dgemm`.
-        unsafe { tile_f64(kc, alpha, a, b, b_rs, b_cs, beta, c, rsc, csc) }
+        unsafe { tile_f64(kc, alpha, a, b, beta, c) }
     }
 }
 
@@ -358,25 +347,9 @@ impl Kernel for F64Avx2 {
 /// # Safety
 /// The contract of [`super::gemm`] with `m, n, k > 0`, and the CPU supports AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-pub(super) unsafe fn sgemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: f32,
-    a: *const f32,
-    rsa: isize,
-    csa: isize,
-    b: *const f32,
-    rsb: isize,
-    csb: isize,
-    beta: f32,
-    c: *mut f32,
-    rsc: isize,
-    csc: isize,
-) {
+pub(super) unsafe fn sgemm(p: Product<f32>) {
     // SAFETY: forwarded contract.
-    unsafe { gemm_serial::<F32Avx2>(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+    unsafe { gemm_serial::<F32Avx2>(p) }
 }
 
 /// Single-threaded `f64` GEMM compiled for AVX2 + FMA.
@@ -384,23 +357,7 @@ pub(super) unsafe fn sgemm(
 /// # Safety
 /// As for [`sgemm`].
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-pub(super) unsafe fn dgemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: f64,
-    a: *const f64,
-    rsa: isize,
-    csa: isize,
-    b: *const f64,
-    rsb: isize,
-    csb: isize,
-    beta: f64,
-    c: *mut f64,
-    rsc: isize,
-    csc: isize,
-) {
+pub(super) unsafe fn dgemm(p: Product<f64>) {
     // SAFETY: forwarded contract.
-    unsafe { gemm_serial::<F64Avx2>(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) }
+    unsafe { gemm_serial::<F64Avx2>(p) }
 }

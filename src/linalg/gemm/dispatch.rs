@@ -2,6 +2,7 @@
 
 use super::driver::gemm_serial;
 use super::kernel_generic::{F32Generic, F64Generic};
+use super::raw::Product;
 #[cfg(target_arch = "x86_64")]
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -38,33 +39,15 @@ macro_rules! serial_entry {
         ///
         /// # Safety
         /// The contract of [`super::gemm`].
-        #[allow(clippy::too_many_arguments)]
-        pub(super) unsafe fn $name(
-            m: usize,
-            k: usize,
-            n: usize,
-            alpha: $t,
-            a: *const $t,
-            rsa: isize,
-            csa: isize,
-            b: *const $t,
-            rsb: isize,
-            csb: isize,
-            beta: $t,
-            c: *mut $t,
-            rsc: isize,
-            csc: isize,
-        ) {
+        pub(super) unsafe fn $name(p: Product<$t>) {
             #[cfg(target_arch = "x86_64")]
             if has_avx2_fma() {
                 // SAFETY: forwarded contract; AVX2 and FMA were detected at run time.
-                unsafe { $avx(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc) };
+                unsafe { $avx(p) };
                 return;
             }
             // SAFETY: forwarded contract.
-            unsafe {
-                gemm_serial::<$generic>(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
-            }
+            unsafe { gemm_serial::<$generic>(p) }
         }
     };
 }

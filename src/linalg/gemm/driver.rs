@@ -20,6 +20,7 @@
 //! ([`store`]), so every element of `C` gets the same bits whichever tile it falls in.
 
 use super::buffer::Packing;
+use super::raw::{Product, RawMat, RawMatMut};
 use std::ops::{Add, Mul};
 
 /// Largest `MR × NR` of any kernel (size of the stack tile for edges).
@@ -43,86 +44,28 @@ pub(crate) trait Element:
     ///
     /// # Safety
     /// The contract of [`super::gemm`].
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn serial(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-        csc: isize,
-    );
+    unsafe fn serial(p: Product<Self>);
 }
 
-impl Element for f32 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    const MR: usize = 16;
-    const NR: usize = 6;
-    #[inline]
-    unsafe fn serial(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-        csc: isize,
-    ) {
-        // SAFETY: forwarded contract.
-        unsafe {
-            super::dispatch::sgemm_serial(
-                m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
-            )
+/// Implements [`Element`] for one type: its tile shape and its dispatched serial GEMM.
+macro_rules! impl_element {
+    ($t:ty, $mr:literal, $nr:literal, $serial:path) => {
+        impl Element for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const MR: usize = $mr;
+            const NR: usize = $nr;
+            #[inline]
+            unsafe fn serial(p: Product<Self>) {
+                // SAFETY: forwarded contract.
+                unsafe { $serial(p) }
+            }
         }
-    }
+    };
 }
 
-impl Element for f64 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    const MR: usize = 8;
-    const NR: usize = 6;
-    #[inline]
-    unsafe fn serial(
-        m: usize,
-        k: usize,
-        n: usize,
-        alpha: Self,
-        a: *const Self,
-        rsa: isize,
-        csa: isize,
-        b: *const Self,
-        rsb: isize,
-        csb: isize,
-        beta: Self,
-        c: *mut Self,
-        rsc: isize,
-        csc: isize,
-    ) {
-        // SAFETY: forwarded contract.
-        unsafe {
-            super::dispatch::dgemm_serial(
-                m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc,
-            )
-        }
-    }
-}
+impl_element!(f32, 16, 6, super::dispatch::sgemm_serial);
+impl_element!(f64, 8, 6, super::dispatch::dgemm_serial);
 
 /// A register-tile microkernel and the cache blocking that suits it.
 pub(super) trait Kernel {
@@ -139,26 +82,20 @@ pub(super) trait Kernel {
     /// Columns of a packed B block (`nc`, multiple of `NR`).
     const NC: usize;
 
-    /// `C[0..MR, 0..NR] ← α·Ā·B̄ + β·C` on one packed `MR × kc` panel of A and one `kc × NR`
-    /// panel of B with element `(p, j)` at `b + p·b_rs + j·b_cs` (`(NR, 1)` when packed),
-    /// finishing each element with [`store`]'s arithmetic.
+    /// `C[0..MR, 0..NR] ← α·Ā·B̄ + β·C` on one packed `MR × kc` panel `a` of A and one
+    /// `kc × NR` panel `b` of B (strides `(NR, 1)` when packed), finishing each element with
+    /// [`store`]'s arithmetic.
     ///
     /// # Safety
-    /// `a` valid for `MR·kc` reads, `b` for reads of the `kc × NR` panel so described, `c` an
-    /// `MR × NR` tile with strides `(rsc, csc)` valid for writes (and reads when `β ≠ 0`), not
-    /// overlapping `a` or `b`.
-    #[allow(clippy::too_many_arguments)]
+    /// `a` valid for `MR·kc` reads, `b` for reads of its `kc × NR` panel, `c` an `MR × NR`
+    /// tile valid for writes (and reads when `β ≠ 0`), not overlapping `a` or `b`.
     unsafe fn tile(
         kc: usize,
         alpha: Self::T,
         a: *const Self::T,
-        b: *const Self::T,
-        b_rs: isize,
-        b_cs: isize,
+        b: RawMat<Self::T>,
         beta: Self::T,
-        c: *mut Self::T,
-        rsc: isize,
-        csc: isize,
+        c: RawMatMut<Self::T>,
     );
 
     /// Packs an `mc × kc` block of A (strides `(rsa, csa)`) into `MR`-row panels (see
@@ -208,23 +145,17 @@ fn block(len: usize, max: usize, unit: usize) -> usize {
 /// # Safety
 /// The contract of [`super::gemm`].
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(super) unsafe fn gemm_serial<K: Kernel>(
-    m: usize,
-    k: usize,
-    n: usize,
-    alpha: K::T,
-    a: *const K::T,
-    rsa: isize,
-    csa: isize,
-    b: *const K::T,
-    rsb: isize,
-    csb: isize,
-    beta: K::T,
-    c: *mut K::T,
-    rsc: isize,
-    csc: isize,
-) {
+pub(super) unsafe fn gemm_serial<K: Kernel>(p: Product<K::T>) {
+    let Product {
+        m,
+        k,
+        n,
+        alpha,
+        a,
+        b,
+        beta,
+        c,
+    } = p;
     let kc_max = block(k, K::KC, 1);
     let mc_max = block(m, K::MC, K::MR);
     let nc_max = block(n, K::NC, K::NR);
@@ -233,7 +164,7 @@ pub(super) unsafe fn gemm_serial<K: Kernel>(
     // from 18 to 33 GFLOP/s, 128×784×64 f32 from 76 to 84). Only edge panels (fewer than NR
     // columns) are packed, one at a time, into a panel-sized buffer. A row-major B is packed
     // (reading it in place measured slower).
-    let direct_b = rsb == 1 && csb != 0;
+    let direct_b = b.rs == 1 && b.cs != 0;
     let b_len = if direct_b {
         kc_max * K::NR
     } else {
@@ -250,17 +181,12 @@ pub(super) unsafe fn gemm_serial<K: Kernel>(
             let beta = if pc == 0 { beta } else { K::T::ONE };
             // SAFETY: `pc < k`, `jc < n`: the offset addresses B[pc, jc] and the `kc × nc`
             // block from there lies inside B.
-            let bsrc = unsafe { b.offset(pc as isize * rsb + jc as isize * csb) };
+            let bsrc = unsafe { b.shifted(pc, jc) };
             let bblk = if direct_b {
-                BBlock::Direct {
-                    b: bsrc,
-                    rsb,
-                    csb,
-                    buf: bp,
-                }
+                BBlock::Direct { b: bsrc, buf: bp }
             } else {
                 // SAFETY: `bp` holds `kc_max · nc_max ≥ kc · ⌈nc⌉_NR` elements.
-                unsafe { pack::<K::T>(K::NR, nc, kc, bsrc, csb, rsb, bp) };
+                unsafe { pack::<K::T>(K::NR, nc, kc, bsrc.ptr, b.cs, b.rs, bp) };
                 BBlock::Packed(bp)
             };
             let mut ic = 0;
@@ -270,10 +196,9 @@ pub(super) unsafe fn gemm_serial<K: Kernel>(
                 // `mc_max · kc_max ≥ ⌈mc⌉_MR · kc`. The C block `mc × nc` at C[ic, jc] lies in
                 // C, which does not overlap A, B or the packing buffers.
                 unsafe {
-                    let asrc = a.offset(ic as isize * rsa + pc as isize * csa);
-                    K::pack_a(mc, kc, asrc, rsa, csa, ap);
-                    let cblk = c.offset(ic as isize * rsc + jc as isize * csc);
-                    macro_kernel::<K>(mc, nc, kc, alpha, ap, bblk, beta, cblk, rsc, csc);
+                    K::pack_a(mc, kc, a.shifted(ic, pc).ptr, a.rs, a.cs, ap);
+                    let cblk = c.shifted(ic, jc);
+                    macro_kernel::<K>((mc, nc), kc, alpha, ap, bblk, beta, cblk);
                 }
                 ic += mc;
             }
@@ -288,52 +213,40 @@ pub(super) unsafe fn gemm_serial<K: Kernel>(
 enum BBlock<T> {
     /// Packed into `NR`-column panels (`⌈nc/NR⌉` panels of `kc·NR` elements).
     Packed(*const T),
-    /// In place with strides `(rsb, csb)`; `buf` has room for one packed panel (used for a
-    /// partial last panel).
-    Direct {
-        b: *const T,
-        rsb: isize,
-        csb: isize,
-        buf: *mut T,
-    },
+    /// In place; `buf` has room for one packed panel (used for a partial last panel).
+    Direct { b: RawMat<T>, buf: *mut T },
 }
 
 /// Runs the microkernel over every `MR × NR` tile of an `mc × nc` block of C.
 ///
 /// # Safety
 /// `ap` holds `⌈mc/MR⌉` packed panels of depth `kc`, `bp` holds `⌈nc/NR⌉`; `c` addresses an
-/// `mc × nc` block with strides `(rsc, csc)` not overlapping them.
+/// `mc × nc` block not overlapping them.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 unsafe fn macro_kernel<K: Kernel>(
-    mc: usize,
-    nc: usize,
+    (mc, nc): (usize, usize),
     kc: usize,
     alpha: K::T,
     ap: *const K::T,
     b: BBlock<K::T>,
     beta: K::T,
-    c: *mut K::T,
-    rsc: isize,
-    csc: isize,
+    c: RawMatMut<K::T>,
 ) {
     const { assert!(K::MR * K::NR <= TILE_MAX) };
     let mut jr = 0;
     while jr < nc {
         let nr = K::NR.min(nc - jr);
-        let packed = (K::NR as isize, 1);
+        let packed = |panel: *const K::T| RawMat::new(panel, K::NR as isize, 1);
         // SAFETY: panel `jr/NR` of a packed block starts at `jr·kc`; in place, columns
-        // `jr..jr+NR` of the block start at `jr·csb` and exist when `nr = NR`; a partial
+        // `jr..jr+NR` of the block start at column `jr` and exist when `nr = NR`; a partial
         // panel is packed into `buf` (room for `kc·NR`).
-        let (b_panel, (b_rs, b_cs)) = unsafe {
+        let b_panel = unsafe {
             match b {
-                BBlock::Packed(bp) => (bp.add(jr * kc), packed),
-                BBlock::Direct { b, rsb, csb, .. } if nr == K::NR => {
-                    (b.offset(jr as isize * csb), (rsb, csb))
-                }
-                BBlock::Direct { b, rsb, csb, buf } => {
-                    pack_panel(K::NR, nr, kc, b.offset(jr as isize * csb), csb, rsb, buf);
-                    (buf.cast_const(), packed)
+                BBlock::Packed(bp) => packed(bp.add(jr * kc)),
+                BBlock::Direct { b, .. } if nr == K::NR => b.shifted(0, jr),
+                BBlock::Direct { b, buf } => {
+                    pack_panel(K::NR, nr, kc, b.shifted(0, jr).ptr, b.cs, b.rs, buf);
+                    packed(buf.cast_const())
                 }
             }
         };
@@ -345,18 +258,16 @@ unsafe fn macro_kernel<K: Kernel>(
             // through `tmp`, an `MR × NR` column-major stack tile.
             unsafe {
                 let a_panel = ap.add(ir * kc);
-                let ct = c.offset(ir as isize * rsc + jr as isize * csc);
+                let ct = c.shifted(ir, jr);
                 if mr == K::MR && nr == K::NR {
-                    K::tile(kc, alpha, a_panel, b_panel, b_rs, b_cs, beta, ct, rsc, csc);
+                    K::tile(kc, alpha, a_panel, b_panel, beta, ct);
                 } else {
                     let mut tmp = [K::T::ZERO; TILE_MAX];
-                    let t = tmp.as_mut_ptr();
-                    let (one, zero, mr_s) = (K::T::ONE, K::T::ZERO, K::MR as isize);
-                    K::tile(kc, one, a_panel, b_panel, b_rs, b_cs, zero, t, 1, mr_s);
+                    let t = RawMatMut::new(tmp.as_mut_ptr(), 1, K::MR as isize);
+                    K::tile(kc, K::T::ONE, a_panel, b_panel, K::T::ZERO, t);
                     for j in 0..nr {
                         for i in 0..mr {
-                            let cp = ct.offset(i as isize * rsc + j as isize * csc);
-                            store(alpha, tmp[i + j * K::MR], beta, cp);
+                            store(alpha, tmp[i + j * K::MR], beta, ct.shifted(i, j).ptr);
                         }
                     }
                 }
