@@ -52,6 +52,7 @@ pub mod activation;
 mod check;
 pub mod data;
 pub mod error;
+#[cfg(any(feature = "plot", feature = "safetensors"))]
 mod files;
 pub mod gradcheck;
 pub mod init;

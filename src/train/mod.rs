@@ -70,9 +70,7 @@ pub use evaluate::{Evaluation, evaluate};
 pub use event::{Event, Observer};
 pub use guard::DivergenceGuard;
 pub use history::{EpochRecord, History, TrainStop};
-#[cfg(feature = "progress")]
-pub use progress::BarProgress;
-pub use progress::PrintProgress;
+pub use progress::{BarProgress, PrintProgress};
 
 use crate::error::{Divergence, Error, Result};
 use crate::loss::OutputLoss;
