@@ -97,8 +97,9 @@ struct Pool {
     done: Condvar,
     /// Held by the one caller currently using the pool.
     busy: AtomicBool,
-    /// A worker's part panicked (a bug); reported by the caller.
-    panicked: AtomicBool,
+    /// The payload of the first panic in a worker's part (a user's activation, say), which
+    /// the caller re-raises once every part has finished.
+    panicked: Mutex<Option<Box<dyn std::any::Any + Send>>>,
 }
 
 static POOL: Pool = Pool {
@@ -114,7 +115,7 @@ static POOL: Pool = Pool {
     done_lock: Mutex::new(()),
     done: Condvar::new(),
     busy: AtomicBool::new(false),
-    panicked: AtomicBool::new(false),
+    panicked: Mutex::new(None),
 };
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -184,12 +185,15 @@ pub(crate) unsafe fn run(
         }
         std::hint::spin_loop();
     }
-    let worker_panicked = POOL.panicked.swap(false, Ordering::Relaxed);
+    let worker_panic = lock(&POOL.panicked).take();
     POOL.busy.store(false, Ordering::Release);
+    // A panic in any part reaches the caller with its own message (this thread's first).
     if let Err(payload) = mine {
         std::panic::resume_unwind(payload);
     }
-    assert!(!worker_panicked, "a GEMM worker thread panicked");
+    if let Some(payload) = worker_panic {
+        std::panic::resume_unwind(payload);
+    }
     true
 }
 
@@ -225,8 +229,8 @@ fn worker(w: usize, mut seen: u64) {
         let r = catch_unwind(AssertUnwindSafe(|| unsafe {
             (job.run)(job.data, w, job.parts)
         }));
-        if r.is_err() {
-            POOL.panicked.store(true, Ordering::Relaxed);
+        if let Err(payload) = r {
+            lock(&POOL.panicked).get_or_insert(payload);
         }
         if POOL.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
             let _g = lock(&POOL.done_lock);
