@@ -22,8 +22,17 @@ const SPIN: Duration = Duration::from_micros(100);
 /// The requested thread count; 0 means "all available cores".
 static THREADS: AtomicUsize = AtomicUsize::new(0);
 
-/// Sets how many threads (the caller included) each large GEMM is split across; `0`
-/// restores the default, all available cores. Values above 64 are capped.
+/// Sets how many threads (the caller included) the crate's work is split across; `0`
+/// restores the default. Values above 64 are capped.
+///
+/// **The default** is the environment variable `DEEPMULTINET_THREADS` when it holds a
+/// positive integer (read once, when the count is first needed), else every available core.
+///
+/// **Determinism.** With a fixed thread count, results are bit-identical run to run and
+/// machine to machine (for the same kernels). With the default, a machine with another
+/// number of cores splits training batches differently and gets θ that differ in the last
+/// bits; set `DEEPMULTINET_THREADS=1` (or call `set_num_threads(1)`, or pass the examples'
+/// `--threads 1`) for results that do not depend on the machine.
 ///
 /// The same pool serves three kinds of work:
 /// - large GEMMs (`m·k·n ≥ 2¹⁶`) are split over rows or columns of the product; this never
@@ -48,17 +57,29 @@ pub fn set_num_threads(n: usize) {
     THREADS.store(n.min(MAX_THREADS), Ordering::Relaxed);
 }
 
-/// The number of threads a large GEMM is split across (see [`set_num_threads`]).
+/// The number of threads the crate's work is split across (see [`set_num_threads`]).
 pub fn num_threads() -> usize {
     match THREADS.load(Ordering::Relaxed) {
         0 => {
             static DEFAULT: OnceLock<usize> = OnceLock::new();
             *DEFAULT.get_or_init(|| {
-                std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS))
+                default_threads(
+                    std::env::var("DEEPMULTINET_THREADS").ok().as_deref(),
+                    std::thread::available_parallelism().map_or(1, |n| n.get()),
+                )
             })
         }
         n => n,
     }
+}
+
+/// The default thread count: `env` if it is a positive integer, else `cores`; capped at 64.
+fn default_threads(env: Option<&str>, cores: usize) -> usize {
+    let wanted = env
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(cores);
+    wanted.clamp(1, MAX_THREADS)
 }
 
 /// One parallel job: `run(data, part, parts)` for `part` in `1..parts` on the workers.
@@ -236,5 +257,21 @@ fn worker(w: usize, mut seen: u64) {
             let _g = lock(&POOL.done_lock);
             POOL.done.notify_one();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_threads;
+
+    #[test]
+    fn the_environment_sets_the_default_thread_count() {
+        assert_eq!(default_threads(Some("1"), 8), 1);
+        assert_eq!(default_threads(Some(" 3 "), 8), 3);
+        assert_eq!(default_threads(Some("1000"), 8), 64);
+        for ignored in [None, Some(""), Some("0"), Some("two"), Some("-1")] {
+            assert_eq!(default_threads(ignored, 8), 8, "{ignored:?}");
+        }
+        assert_eq!(default_threads(None, 0), 1);
     }
 }
