@@ -18,10 +18,10 @@
 use super::Minimizer;
 use super::line_search::LineSearch;
 use super::objective::Objective;
-use super::observe::{Iteration, IterationObserver};
-use super::report::{MinimizeReport, StopReason, budget_spent, check_dim, check_limits};
+use super::observe::IterationObserver;
+use super::report::{MinimizeReport, Run, StopReason, budget_spent, check_dim, check_limits};
 use super::vecops::{dot, norm};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::scalar::Scalar;
 
 /// Configuration of [`ConjugateGradient`].
@@ -60,7 +60,7 @@ impl ConjugateGradient {
     /// A validated CG minimiser.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a bad line search, a negative or non-finite `grad_tol`,
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a bad line search, a negative or non-finite `grad_tol`,
     /// or an evaluation budget of 0.
     pub fn new(config: CgConfig) -> Result<Self> {
         check_limits(&config.line_search, config.grad_tol, config.max_evals)?;
@@ -92,16 +92,7 @@ impl<T: Scalar> Minimizer<T> for ConjugateGradient {
         let mut x_new = vec![zero; n];
         let mut g_new = vec![zero; n];
 
-        let mut cost = f.cost_grad(theta, &mut g)?.as_f64();
-        let initial_cost = cost;
-        let mut evaluations = 1;
-        if !cost.is_finite() {
-            return Err(Error::Diverged {
-                epoch: 0,
-                cost,
-                why: crate::error::Divergence::Cost,
-            });
-        }
+        let mut run = Run::start(f, theta, &mut g, cfg.max_iter)?;
         let steepest = |d: &mut [T], g: &[T]| {
             for (di, &gi) in d.iter_mut().zip(g) {
                 *di = -gi;
@@ -110,28 +101,25 @@ impl<T: Scalar> Minimizer<T> for ConjugateGradient {
         };
         let mut slope = steepest(&mut d, &g);
         let mut alpha = 1.0 / (1.0 - slope);
-        let mut costs = Vec::with_capacity(cfg.max_iter.min(1 << 16));
-        let mut iterations = 0;
-        let mut failed_last = false;
 
         let stop = loop {
             let limits = (cfg.grad_tol, cfg.max_iter, max_evals);
-            if let Some(reason) = budget_spent(limits, norm(&g), iterations, evaluations) {
+            if let Some(reason) = budget_spent(limits, norm(&g), run.iterations, run.evaluations) {
                 break reason;
             }
-            iterations += 1;
+            run.iterations += 1;
             let out = ls.search(
                 f,
                 theta,
-                cost,
+                run.cost,
                 slope,
                 &d,
                 alpha,
-                max_evals - evaluations,
+                max_evals - run.evaluations,
                 &mut x_new,
                 &mut g_new,
             )?;
-            evaluations += out.evals;
+            run.evaluations += out.evals;
             if out.accepted {
                 let gg = dot(&g, &g);
                 let beta = (dot(&g_new, &g_new) - dot(&g_new, &g)) / gg;
@@ -147,37 +135,18 @@ impl<T: Scalar> Minimizer<T> for ConjugateGradient {
                 }
                 alpha = out.step * ls.ratio.min(slope / (new_slope - f64::MIN_POSITIVE));
                 slope = new_slope;
-                cost = out.cost;
-                costs.push(cost);
-                failed_last = false;
-                let event = Iteration {
-                    iteration: iterations,
-                    cost,
-                    grad_norm: norm(&g),
-                    evaluations,
-                    params: theta,
-                };
-                if observer.on_iteration(&event).is_break() {
+                if run.accepted(out.cost, &g, theta, observer) {
                     break StopReason::Observer;
                 }
             } else {
                 // θ still holds the point before the search.
-                if failed_last {
+                if run.rejected() {
                     break StopReason::LineSearchFailed;
                 }
-                failed_last = true;
                 slope = steepest(&mut d, &g);
                 alpha = 1.0 / (1.0 - slope);
             }
         };
-        Ok(MinimizeReport {
-            cost,
-            initial_cost,
-            costs,
-            iterations,
-            evaluations,
-            grad_norm: norm(&g),
-            stop,
-        })
+        Ok(run.finish(&g, stop))
     }
 }

@@ -12,10 +12,10 @@
 use super::Minimizer;
 use super::line_search::LineSearch;
 use super::objective::Objective;
-use super::observe::{Iteration, IterationObserver};
-use super::report::{MinimizeReport, StopReason, budget_spent, check_dim, check_limits};
+use super::observe::IterationObserver;
+use super::report::{MinimizeReport, Run, StopReason, budget_spent, check_dim, check_limits};
 use super::vecops::{dot, norm};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::scalar::Scalar;
 
 /// Configuration of [`Lbfgs`].
@@ -69,7 +69,7 @@ impl Lbfgs {
     /// A validated L-BFGS minimiser.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `history == 0`, a bad line search, a negative or
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for `history == 0`, a bad line search, a negative or
     /// non-finite `grad_tol`, or an evaluation budget of 0.
     pub fn new(config: LbfgsConfig) -> Result<Self> {
         crate::check::at_least_one("history", config.history)?;
@@ -208,27 +208,15 @@ impl<T: Scalar> Minimizer<T> for Lbfgs {
         let mut g_new = vec![zero; n];
         let mut mem = Memory::new(cfg.history, n);
 
-        let mut cost = f.cost_grad(theta, &mut g)?.as_f64();
-        let initial_cost = cost;
-        let mut evaluations = 1;
-        if !cost.is_finite() {
-            return Err(Error::Diverged {
-                epoch: 0,
-                cost,
-                why: crate::error::Divergence::Cost,
-            });
-        }
-        let mut costs = Vec::with_capacity(cfg.max_iter.min(1 << 16));
-        let mut iterations = 0;
-        let mut failed_last = false;
+        let mut run = Run::start(f, theta, &mut g, cfg.max_iter)?;
 
         let stop = loop {
             let gnorm = norm(&g);
             let limits = (cfg.grad_tol, cfg.max_iter, max_evals);
-            if let Some(reason) = budget_spent(limits, gnorm, iterations, evaluations) {
+            if let Some(reason) = budget_spent(limits, gnorm, run.iterations, run.evaluations) {
                 break reason;
             }
-            iterations += 1;
+            run.iterations += 1;
             mem.direction(&g, &mut d);
             let mut slope = dot(&g, &d);
             if !(slope < 0.0) || mem.len == 0 {
@@ -246,48 +234,29 @@ impl<T: Scalar> Minimizer<T> for Lbfgs {
             let out = ls.search(
                 f,
                 theta,
-                cost,
+                run.cost,
                 slope,
                 &d,
                 alpha,
-                max_evals - evaluations,
+                max_evals - run.evaluations,
                 &mut x_new,
                 &mut g_new,
             )?;
-            evaluations += out.evals;
+            run.evaluations += out.evals;
             if out.accepted {
                 mem.push(theta, &x_new, &g, &g_new);
                 theta.copy_from_slice(&x_new);
                 std::mem::swap(&mut g, &mut g_new);
-                cost = out.cost;
-                costs.push(cost);
-                failed_last = false;
-                let event = Iteration {
-                    iteration: iterations,
-                    cost,
-                    grad_norm: norm(&g),
-                    evaluations,
-                    params: theta,
-                };
-                if observer.on_iteration(&event).is_break() {
+                if run.accepted(out.cost, &g, theta, observer) {
                     break StopReason::Observer;
                 }
             } else {
-                if failed_last {
+                if run.rejected() {
                     break StopReason::LineSearchFailed;
                 }
-                failed_last = true;
                 mem.clear();
             }
         };
-        Ok(MinimizeReport {
-            cost,
-            initial_cost,
-            costs,
-            iterations,
-            evaluations,
-            grad_norm: norm(&g),
-            stop,
-        })
+        Ok(run.finish(&g, stop))
     }
 }

@@ -2,6 +2,8 @@
 //! rule CG and L-BFGS share.
 
 use super::objective::Objective;
+use super::observe::{Iteration, IterationObserver};
+use super::vecops::norm;
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
 use std::fmt;
@@ -101,4 +103,89 @@ pub(crate) fn check_dim<T: Scalar>(f: &dyn Objective<T>, n: usize) -> Result<()>
         ));
     }
     Ok(())
+}
+
+/// The bookkeeping CG and L-BFGS share: the first evaluation, the cost after each accepted
+/// line search, the iteration and evaluation counts, the observer, the "two failed line
+/// searches in a row" rule and the final report.
+pub(crate) struct Run {
+    /// Cost at the current point.
+    pub(crate) cost: f64,
+    initial_cost: f64,
+    costs: Vec<f64>,
+    /// Line searches started.
+    pub(crate) iterations: usize,
+    /// Cost/gradient evaluations made.
+    pub(crate) evaluations: usize,
+    failed_last: bool,
+}
+
+impl Run {
+    /// Evaluates `f` at `theta` (gradient into `g`).
+    ///
+    /// # Errors
+    /// [`Error::Diverged`] if the starting cost is not finite; any error of `f`.
+    pub(crate) fn start<T: Scalar>(
+        f: &mut dyn Objective<T>,
+        theta: &[T],
+        g: &mut [T],
+        max_iter: usize,
+    ) -> Result<Run> {
+        let cost = f.cost_grad(theta, g)?.as_f64();
+        if !cost.is_finite() {
+            return Err(Error::Diverged {
+                epoch: 0,
+                cost,
+                why: crate::error::Divergence::Cost,
+            });
+        }
+        Ok(Run {
+            cost,
+            initial_cost: cost,
+            costs: Vec::with_capacity(max_iter.min(1 << 16)),
+            iterations: 0,
+            evaluations: 1,
+            failed_last: false,
+        })
+    }
+
+    /// An accepted line search moved θ to a point of cost `cost` with gradient `g`: records
+    /// it and tells the observer; `true` if the observer asks to stop.
+    pub(crate) fn accepted<T: Scalar>(
+        &mut self,
+        cost: f64,
+        g: &[T],
+        theta: &[T],
+        observer: &mut dyn IterationObserver<T>,
+    ) -> bool {
+        self.cost = cost;
+        self.costs.push(cost);
+        self.failed_last = false;
+        let event = Iteration {
+            iteration: self.iterations,
+            cost,
+            grad_norm: norm(g),
+            evaluations: self.evaluations,
+            params: theta,
+        };
+        observer.on_iteration(&event).is_break()
+    }
+
+    /// A line search failed; `true` if the one before failed too (time to stop).
+    pub(crate) fn rejected(&mut self) -> bool {
+        std::mem::replace(&mut self.failed_last, true)
+    }
+
+    /// The report, with the gradient `g` at the final point.
+    pub(crate) fn finish<T: Scalar>(self, g: &[T], stop: StopReason) -> MinimizeReport {
+        MinimizeReport {
+            cost: self.cost,
+            initial_cost: self.initial_cost,
+            costs: self.costs,
+            iterations: self.iterations,
+            evaluations: self.evaluations,
+            grad_norm: norm(g),
+            stop,
+        }
+    }
 }
