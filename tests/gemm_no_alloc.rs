@@ -84,9 +84,13 @@ fn gemm_allocates_nothing_after_warm_up() {
     // One thread, then split across the worker pool (3 threads, whatever the core count).
     for threads in [1, 3] {
         set_num_threads(threads);
-        // Warm-up: spawns the workers and grows every thread's packing buffers.
-        run_all(&mut b32);
-        run_all(&mut b64);
+        // Warm-up: spawns the workers and grows every thread's packing buffers. Threads
+        // claim a split product's chunks dynamically, so a worker the OS delays may take no
+        // chunk of one call (and grow its buffers on a later one): warm up over many calls.
+        for _ in 0..25 {
+            run_all(&mut b32);
+            run_all(&mut b64);
+        }
         let before = ALLOCS.load(Ordering::SeqCst);
         for _ in 0..3 {
             run_all(&mut b32);
