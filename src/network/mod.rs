@@ -47,10 +47,10 @@ use std::sync::Arc;
 /// `Network<SoftmaxCrossEntropy<f32>>` a modern classifier.
 #[derive(Clone)]
 pub struct Network<L: OutputLoss> {
-    pub(crate) layout: Layout,
-    pub(crate) hidden: Vec<Arc<dyn Activation<L::Scalar>>>,
-    pub(crate) head: L,
-    pub(crate) theta: Vec<L::Scalar>,
+    layout: Layout,
+    hidden: Vec<Arc<dyn Activation<L::Scalar>>>,
+    head: L,
+    theta: Vec<L::Scalar>,
 }
 
 impl<L: OutputLoss> fmt::Debug for Network<L> {
