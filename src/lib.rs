@@ -59,6 +59,7 @@ pub mod io;
 pub mod layout;
 mod linalg;
 pub mod loss;
+mod memory;
 pub mod metrics;
 pub mod network;
 pub mod optim;
