@@ -116,6 +116,15 @@ pub enum Error {
         /// The bytes it needs (saturating at `u128::MAX` when even that overflows).
         requested_bytes: u128,
     },
+    /// More classes than [`data::MAX_CLASSES`](crate::data::MAX_CLASSES): given, or taken
+    /// from the largest label + 1 (a wrong label column, or a label such as 4294967294).
+    #[error("too many classes: {classes} (labels 0..{classes}), at most {limit} are supported")]
+    TooManyClasses {
+        /// The number of classes asked for (or the largest label + 1).
+        classes: usize,
+        /// The largest number of classes supported.
+        limit: usize,
+    },
     /// Drawing or encoding a picture failed.
     #[error("plot error: {0}")]
     Plot(String),
