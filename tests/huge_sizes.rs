@@ -143,6 +143,9 @@ fn a_huge_batch_is_an_error_from_every_pass_and_leaves_the_workspace_usable() {
             too_large(e),
             (WORKSPACE, 3 * units * usize::MAX as u128 * 8)
         );
+        // Within isize::MAX in all, but one buffer alone is beyond any address space.
+        let e = net.try_workspace(1 << 53).unwrap_err();
+        assert_eq!(too_large(e), (WORKSPACE, 3 * units * (1u128 << 53) * 8));
         // The infallible form clamps to an empty workspace that grows when used.
         let mut ws = net.workspace(usize::MAX);
         assert_eq!(ws.capacity(), 0);

@@ -75,18 +75,32 @@ impl<T: Scalar> BatchBuffer<T> {
         }
     }
 
-    /// Allocates the buffers for `capacity` samples unless they are there.
+    /// Allocates the buffers for `capacity` samples unless they are there (both reserved
+    /// before either is filled).
     fn allocate(&mut self) -> Result<()> {
         const WHAT: &str = "mini-batch buffer";
         if self.x.ncols() == self.capacity {
             return Ok(());
         }
-        let x = memory::try_zeros(WHAT, self.x.nrows(), self.capacity)?;
+        let (inputs, cap) = (self.x.nrows(), self.capacity);
+        let nx = memory::product::<T>(WHAT, inputs, cap)?;
+        let mut x = memory::try_with_capacity(WHAT, nx)?;
         match &mut self.dense {
-            None => self.labels = memory::try_vec(WHAT, self.capacity, 0)?,
-            Some(d) => *d = memory::try_zeros(WHAT, d.nrows(), self.capacity)?,
+            None => {
+                let mut labels = memory::try_with_capacity(WHAT, cap)?;
+                labels.resize(cap, 0);
+                self.labels = labels;
+            }
+            Some(d) => {
+                let outputs = d.nrows();
+                let n = memory::product::<T>(WHAT, outputs, cap)?;
+                let mut dense = memory::try_with_capacity(WHAT, n)?;
+                dense.resize(n, T::zero());
+                *d = DMatrix::from_vec(outputs, cap, dense);
+            }
         }
-        self.x = x;
+        x.resize(nx, T::zero());
+        self.x = DMatrix::from_vec(inputs, cap, x);
         Ok(())
     }
 

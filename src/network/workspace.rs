@@ -188,24 +188,28 @@ impl<T: Scalar> Workspace<T> {
 
 /// `Z`, `A` and `δ` of `cap` samples for layers of `units` units, or
 /// [`Error::TooLarge`](crate::Error::TooLarge) for the whole workspace when they overflow or
-/// cannot be allocated.
+/// cannot be allocated. Every buffer is reserved before any is filled, so a refusal comes
+/// before a byte is written.
 fn allocate_layers<T: Scalar>(units: &[usize], cap: usize) -> Result<Vec<LayerBuffers<T>>> {
     const WHAT: &str = "network workspace (Z, A and δ of every layer)";
     let total = units.iter().map(|&s| s as u128).sum::<u128>();
     let requested = memory::bytes_of::<T>(total.saturating_mul(cap as u128).saturating_mul(3));
     let too_large = || memory::too_large(WHAT, requested);
-    if requested > isize::MAX as u128 {
-        return Err(too_large());
-    }
     let mut layers = memory::try_with_capacity(WHAT, units.len()).map_err(|_| too_large())?;
     for &s in units {
         let n = s.checked_mul(cap).ok_or_else(too_large)?;
-        let buffer = || memory::try_vec(WHAT, n, T::zero()).map_err(|_| too_large());
+        let reserve = || memory::try_with_capacity(WHAT, n).map_err(|_| too_large());
         layers.push(LayerBuffers {
-            z: buffer()?,
-            a: buffer()?,
-            d: buffer()?,
+            z: reserve()?,
+            a: reserve()?,
+            d: reserve()?,
         });
+    }
+    for (b, &s) in layers.iter_mut().zip(units) {
+        let n = s.checked_mul(cap).ok_or_else(too_large)?;
+        for buf in [&mut b.z, &mut b.a, &mut b.d] {
+            buf.resize(n, T::zero());
+        }
     }
     Ok(layers)
 }
