@@ -198,6 +198,9 @@ fn batch_buffers_and_dense_targets_of_huge_sizes_are_too_large() {
         let y: Targets<f64> = (&labels).into();
         let e = BatchBuffer::try_new(784, 10, usize::MAX, &y).unwrap_err();
         assert_eq!(too_large(e).0, "mini-batch buffer");
+        // 784 · 2⁵⁰ values: no overflow, but beyond any address space.
+        let e = BatchBuffer::try_new(784, 10, 1 << 50, &y).unwrap_err();
+        assert_eq!(too_large(e), ("mini-batch buffer", 784 * (1u128 << 50) * 8));
         // The infallible form defers the error to the first gather.
         let mut b = BatchBuffer::new(784, 10, usize::MAX, &y);
         assert_eq!(b.capacity(), usize::MAX);
