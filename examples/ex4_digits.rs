@@ -64,10 +64,14 @@ fn debug_gradient_check(lambda: f64) -> Result<f64> {
     Ok(report.relative_difference)
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    common::exit(main_result())
+}
+
+fn main_result() -> Result<()> {
     let args = Args::parse(&["seed", "iters", "lambda", "data", "out"], &[])?;
     let seed: u64 = args.get("seed", 0)?;
-    let iters: usize = args.get("iters", 50)?;
+    let iters: usize = args.count("iters", 50, common::MAX_ITERS)?;
     let lambda: f64 = args.get("lambda", 1.0)?;
     let data: PathBuf = args.get("data", paths::data_dir())?;
     let out = args.out_dir("ex4_digits")?;

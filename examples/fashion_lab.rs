@@ -57,7 +57,11 @@ fn short(k: usize) -> String {
         .map_or_else(|| k.to_string(), |s| s.to_string())
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    common::exit(main_result())
+}
+
+fn main_result() -> Result<()> {
     let args = Args::parse(
         &[
             "seed", "subset", "lambda", "iters", "epochs", "batch", "lr", "grad-tol", "data", "out",
@@ -67,8 +71,8 @@ fn main() -> Result<()> {
     let seed: u64 = args.get("seed", 0)?;
     let subset: usize = args.get("subset", 10_000)?;
     let lambda: f64 = args.get("lambda", 1.0)?;
-    let iters: usize = args.get("iters", 100)?;
-    let epochs: usize = args.get("epochs", 40)?;
+    let iters: usize = args.count("iters", 100, common::MAX_ITERS)?;
+    let epochs: usize = args.count("epochs", 40, common::MAX_EPOCHS)?;
     let batch: usize = args.get("batch", 100)?;
     let lr: f64 = args.get("lr", 0.5)?;
     let grad_tol: f64 = args.get("grad-tol", 1e-3)?;

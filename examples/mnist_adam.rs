@@ -63,7 +63,11 @@ fn fmt_acc(a: Option<f64>) -> String {
     a.map_or_else(|| "n/a".to_string(), |a| format!("{a:.4}"))
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    common::exit(main_result())
+}
+
+fn main_result() -> Result<()> {
     let args = Args::parse(
         &[
             "seed",
@@ -80,7 +84,7 @@ fn main() -> Result<()> {
         &[],
     )?;
     let seed: u64 = args.get("seed", 0)?;
-    let epochs: usize = args.get("epochs", 25)?;
+    let epochs: usize = args.count("epochs", 25, common::MAX_EPOCHS)?;
     let batch: usize = args.get("batch", 64)?;
     let lr: f64 = args.get("lr", 1e-3)?;
     let lambda: f64 = args.get("lambda", 0.0)?;

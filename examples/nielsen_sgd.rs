@@ -217,7 +217,11 @@ fn run<L: OutputLoss>(s: &Settings, head: L) -> Result<()> {
     Ok(())
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    common::exit(main_result())
+}
+
+fn main_result() -> Result<()> {
     let args = Args::parse(
         &[
             "seed", "epochs", "batch", "lr", "lambda", "hidden", "loss", "init", "data", "out",
@@ -235,7 +239,7 @@ fn main() -> Result<()> {
     };
     let s = Settings {
         seed: args.get("seed", 0)?,
-        epochs: args.get("epochs", 30)?,
+        epochs: args.count("epochs", 30, common::MAX_EPOCHS)?,
         batch: args.get("batch", 10)?,
         // The book's rates: η = 3.0 for the quadratic cost (chapter 1), 0.5 for cross-entropy
         // (chapter 3), whose gradient is not damped by σ'(z) at the output.

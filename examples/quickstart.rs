@@ -50,9 +50,14 @@ fn arg(name: &str, default: u64) -> Result<u64> {
     }
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    common::exit(main_result())
+}
+
+fn main_result() -> Result<()> {
     let seed = arg("--seed", 0)?;
-    let iters = arg("--iters", 3000)? as usize;
+    let iters = usize::try_from(arg("--iters", 3000)?).unwrap_or(usize::MAX);
+    let iters = common::at_most("iters", iters, common::MAX_ITERS)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let (x, y) = spiral(100, 3, &mut rng);
 

@@ -107,6 +107,28 @@ pub enum Error {
         /// What gave the divergence away.
         why: Divergence,
     },
+    /// A buffer whose size comes from an argument or a file cannot be allocated: its size
+    /// overflows, or the allocator refused it. Nothing of that size was allocated; the
+    /// operation had no effect.
+    #[error(
+        "cannot allocate {what}: {requested_bytes} bytes ({}) requested",
+        human_bytes(*requested_bytes)
+    )]
+    TooLarge {
+        /// What was to be allocated, e.g. `"parameter vector θ"`.
+        what: &'static str,
+        /// The bytes it needs (saturating at `u128::MAX` when even that overflows).
+        requested_bytes: u128,
+    },
+    /// More classes than [`data::MAX_CLASSES`](crate::data::MAX_CLASSES): given, or taken
+    /// from the largest label + 1 (a wrong label column, or a label such as 4294967294).
+    #[error("too many classes: {classes} (labels 0..{classes}), at most {limit} are supported")]
+    TooManyClasses {
+        /// The number of classes asked for (or the largest label + 1).
+        classes: usize,
+        /// The largest number of classes supported.
+        limit: usize,
+    },
     /// Drawing or encoding a picture failed.
     #[error("plot error: {0}")]
     Plot(String),
@@ -139,6 +161,21 @@ impl Divergence {
             ),
         }
     }
+}
+
+/// `bytes` with a binary unit: `"7.28 TiB"` (exact below 1 KiB: `"12 B"`).
+fn human_bytes(bytes: u128) -> String {
+    const UNITS: [&str; 7] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut v = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.2} {}", UNITS[unit])
 }
 
 /// `Result` with this crate's [`Error`].

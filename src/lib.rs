@@ -62,6 +62,7 @@ pub mod layout;
 #[allow(unsafe_code)]
 pub mod linalg;
 pub mod loss;
+mod memory;
 pub mod metrics;
 pub mod network;
 pub mod optim;

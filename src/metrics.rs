@@ -22,9 +22,9 @@
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 
-use crate::check;
 use crate::error::{Error, Result};
 use crate::loss::OutputLoss;
+use crate::memory;
 use crate::network::Network;
 use crate::targets::check_labels;
 use nalgebra::{DMatrix, DMatrixView};
@@ -44,9 +44,11 @@ impl ConfusionMatrix {
     /// # Errors
     /// [`Error::ShapeMismatch`] if the slices differ in length; [`Error::LabelOutOfRange`]
     /// for a label or prediction `≥ classes` (the labels are checked first);
-    /// [`Error::InvalidParameter`] if `classes == 0`.
+    /// [`Error::InvalidParameter`] if `classes == 0`; [`Error::TooManyClasses`] above
+    /// [`MAX_CLASSES`](crate::data::MAX_CLASSES); [`Error::TooLarge`] if the
+    /// `classes × classes` table cannot be allocated (34 GB at the limit).
     pub fn from_labels(truth: &[usize], predicted: &[usize], classes: usize) -> Result<Self> {
-        check::at_least_one("classes", classes)?;
+        crate::data::check_class_count("classes", classes)?;
         if truth.len() != predicted.len() {
             return Err(Error::shape(
                 "confusion matrix: predictions (number of labels)",
@@ -56,7 +58,9 @@ impl ConfusionMatrix {
         }
         check_labels(truth, classes)?;
         check_labels(predicted, classes)?;
-        let mut counts = vec![0usize; classes * classes];
+        const WHAT: &str = "confusion matrix";
+        let cells = memory::product::<usize>(WHAT, classes, classes)?;
+        let mut counts = memory::try_vec(WHAT, cells, 0usize)?;
         for (&t, &p) in truth.iter().zip(predicted) {
             counts[t * classes + p] += 1;
         }

@@ -87,8 +87,19 @@ impl<'a, T: Scalar> Targets<'a, T> {
         Ok(())
     }
     /// The targets as a dense one-hot (or copied) `outputs × m` matrix.
-    pub fn to_dense(&self, outputs: usize) -> DMatrix<T> {
-        DMatrix::from_fn(outputs, self.len(), |i, j| self.value(i, j))
+    ///
+    /// # Errors
+    /// As [`check`](Self::check) against `outputs`; [`Error::TooLarge`] if the matrix
+    /// cannot be allocated.
+    pub fn to_dense(&self, outputs: usize) -> Result<DMatrix<T>> {
+        self.check(outputs, self.len())?;
+        let mut y = crate::memory::try_zeros("dense targets", outputs, self.len())?;
+        for j in 0..self.len() {
+            for i in 0..outputs {
+                y[(i, j)] = self.value(i, j);
+            }
+        }
+        Ok(y)
     }
 }
 

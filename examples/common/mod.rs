@@ -5,7 +5,35 @@
 use deepmultinet::{Error, Result};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::str::FromStr;
+
+/// An example's exit: on `Err`, prints `error: {e}` (the error's `Display`, not its `Debug`
+/// form) to stderr and returns status 1. `fn main() -> ExitCode { common::exit(run()) }`.
+pub fn exit(result: Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Most epochs an example runs (about 14 hours for the fastest epoch of any example).
+pub const MAX_EPOCHS: usize = 100_000;
+/// Most optimiser iterations an example runs.
+pub const MAX_ITERS: usize = 10_000_000;
+
+/// `value` of `--name` if it is at most `max`, else an error naming the flag and the bound.
+pub fn at_most(name: &str, value: usize, max: usize) -> Result<usize> {
+    if value > max {
+        return Err(Error::InvalidConfig(format!(
+            "--{name} {value}: at most {max} (the examples' bound on the length of a run)"
+        )));
+    }
+    Ok(value)
+}
 
 /// `--name value` pairs and bare `--switch`es from the command line.
 pub struct Args {
@@ -65,6 +93,12 @@ impl Args {
                 .parse()
                 .map_err(|_| Error::InvalidConfig(format!("--{name}: cannot parse `{v}`"))),
         }
+    }
+
+    /// The count `--name` (default `default`), at most `max`: a run's length is bounded, so a
+    /// mistyped `--epochs 18446744073709551615` is an error rather than a run that never ends.
+    pub fn count(&self, name: &str, default: usize, max: usize) -> Result<usize> {
+        at_most(name, self.get(name, default)?, max)
     }
 
     /// The raw value of `--name`, if given.

@@ -5,6 +5,7 @@
 //! for the largest batch; gathering then only copies.
 
 use crate::error::{Error, Result};
+use crate::memory;
 use crate::scalar::Scalar;
 use crate::targets::Targets;
 use nalgebra::{DMatrix, DMatrixView};
@@ -26,31 +27,86 @@ use nalgebra::{DMatrix, DMatrixView};
 /// ```
 #[derive(Clone, Debug)]
 pub struct BatchBuffer<T: Scalar> {
+    /// `inputs × capacity` once allocated (`inputs × 0` before).
     x: DMatrix<T>,
     labels: Vec<usize>,
+    /// `outputs × capacity` once allocated (`outputs × 0` before) for dense targets.
     dense: Option<DMatrix<T>>,
+    capacity: usize,
     len: usize,
 }
 
 impl<T: Scalar> BatchBuffer<T> {
     /// Buffers for up to `capacity` samples of `inputs` features, with targets of the same
     /// kind as `like` (labels, or dense with `outputs` rows).
+    ///
+    /// Never fails: if the buffers cannot be allocated now (a huge `capacity`), the first
+    /// [`gather`](Self::gather) tries again and returns the
+    /// [`Error::TooLarge`]; [`try_new`](Self::try_new) reports it at once.
     pub fn new(inputs: usize, outputs: usize, capacity: usize, like: &Targets<'_, T>) -> Self {
-        let (labels, dense) = match like {
-            Targets::Labels(_) => (vec![0; capacity], None),
-            Targets::Dense(_) => (Vec::new(), Some(DMatrix::zeros(outputs, capacity))),
-        };
+        let mut b = Self::empty(inputs, outputs, capacity, like);
+        // Best effort by design: on failure `gather` allocates and reports the error.
+        let _ = b.allocate();
+        b
+    }
+
+    /// Buffers for up to `capacity` samples, allocated now (see [`new`](Self::new)).
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] if the buffers overflow or cannot be allocated.
+    pub fn try_new(
+        inputs: usize,
+        outputs: usize,
+        capacity: usize,
+        like: &Targets<'_, T>,
+    ) -> Result<Self> {
+        let mut b = Self::empty(inputs, outputs, capacity, like);
+        b.allocate()?;
+        Ok(b)
+    }
+
+    fn empty(inputs: usize, outputs: usize, capacity: usize, like: &Targets<'_, T>) -> Self {
         BatchBuffer {
-            x: DMatrix::zeros(inputs, capacity),
-            labels,
-            dense,
+            x: DMatrix::zeros(inputs, 0),
+            labels: Vec::new(),
+            dense: matches!(like, Targets::Dense(_)).then(|| DMatrix::zeros(outputs, 0)),
+            capacity,
             len: 0,
         }
     }
 
+    /// Allocates the buffers for `capacity` samples unless they are there (both reserved
+    /// before either is filled).
+    fn allocate(&mut self) -> Result<()> {
+        const WHAT: &str = "mini-batch buffer";
+        if self.x.ncols() == self.capacity {
+            return Ok(());
+        }
+        let (inputs, cap) = (self.x.nrows(), self.capacity);
+        let nx = memory::product::<T>(WHAT, inputs, cap)?;
+        let mut x = memory::try_with_capacity(WHAT, nx)?;
+        match &mut self.dense {
+            None => {
+                let mut labels = memory::try_with_capacity(WHAT, cap)?;
+                labels.resize(cap, 0);
+                self.labels = labels;
+            }
+            Some(d) => {
+                let outputs = d.nrows();
+                let n = memory::product::<T>(WHAT, outputs, cap)?;
+                let mut dense = memory::try_with_capacity(WHAT, n)?;
+                dense.resize(n, T::zero());
+                *d = DMatrix::from_vec(outputs, cap, dense);
+            }
+        }
+        x.resize(nx, T::zero());
+        self.x = DMatrix::from_vec(inputs, cap, x);
+        Ok(())
+    }
+
     /// Largest batch the buffers hold.
     pub fn capacity(&self) -> usize {
-        self.x.ncols()
+        self.capacity
     }
     /// Number of samples in the current batch.
     pub fn len(&self) -> usize {
@@ -61,12 +117,14 @@ impl<T: Scalar> BatchBuffer<T> {
         self.len == 0
     }
 
-    /// Copies samples `indices` of `x`/`y` into the buffers (no allocation).
+    /// Copies samples `indices` of `x`/`y` into the buffers (no allocation once they exist).
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for an empty selection or more indices than the capacity,
-    /// [`Error::IndexOutOfRange`] for an index past the data; [`Error::ShapeMismatch`] if `x`'s rows, `y`'s kind or rows,
-    /// or the sample counts of `x` and `y` do not fit the buffers.
+    /// [`Error::IndexOutOfRange`] for an index past the data; [`Error::ShapeMismatch`] if
+    /// `x`'s rows, `y`'s kind or rows, or the sample counts of `x` and `y` do not fit the
+    /// buffers; [`Error::TooLarge`] if [`new`](Self::new) could not allocate them and they
+    /// still cannot be.
     pub fn gather(
         &mut self,
         x: &DMatrixView<'_, T>,
@@ -93,6 +151,7 @@ impl<T: Scalar> BatchBuffer<T> {
         if let Some(&bad) = indices.iter().find(|&&i| i >= x.ncols()) {
             crate::check::index("sample", bad, x.ncols())?;
         }
+        self.allocate()?;
         for (j, &i) in indices.iter().enumerate() {
             self.x.column_mut(j).copy_from(&x.column(i));
         }

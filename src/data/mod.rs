@@ -47,6 +47,7 @@ pub use image::{ImageShape, PixelOrder};
 
 use crate::check;
 use crate::error::{Error, Result};
+use crate::memory;
 use crate::scalar::Scalar;
 use crate::targets::check_labels;
 use nalgebra::{DMatrix, DMatrixView};
@@ -67,6 +68,32 @@ pub const FASHION_MNIST_CLASSES: [&str; 10] = [
     "Ankle boot",
 ];
 
+/// The most classes a [`Dataset`] (and a [`ConfusionMatrix`](crate::metrics::ConfusionMatrix)
+/// or a class-selectivity table) may have: 2¹⁶ = 65,536.
+///
+/// Readers infer the number of classes from the largest label, so one wrong label (an
+/// ID column read as the label, a label of 4294967294) would otherwise ask for billions of
+/// classes, and every per-class table (`class_counts`, `one_hot`, a confusion matrix) would be
+/// sized by it. The bound is fixed rather than relative to the number of samples, so that a
+/// small subset of a data set with many classes still loads with all of them. 65,536 is far
+/// above the class counts of the data sets this crate is made for (10 for MNIST, 1,000 for
+/// ImageNet-1k, 21,841 for ImageNet-21k), and a per-class count table stays at 512 KiB.
+/// More classes give [`Error::TooManyClasses`].
+pub const MAX_CLASSES: usize = 1 << 16;
+
+/// `1 ≤ classes ≤ MAX_CLASSES`: [`Error::InvalidParameter`] naming `name` for 0,
+/// [`Error::TooManyClasses`] above the limit.
+pub(crate) fn check_class_count(name: &'static str, classes: usize) -> Result<()> {
+    check::at_least_one(name, classes)?;
+    if classes > MAX_CLASSES {
+        return Err(Error::TooManyClasses {
+            classes,
+            limit: MAX_CLASSES,
+        });
+    }
+    Ok(())
+}
+
 /// The ten MNIST classes, in label order 0..9 (the digits themselves).
 pub const MNIST_CLASSES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
@@ -86,9 +113,11 @@ impl<T: Scalar> Dataset<T> {
     /// # Errors
     /// [`Error::ShapeMismatch`] if `labels.len()` differs from the number of columns;
     /// [`Error::LabelOutOfRange`] if a label is not below `num_classes`;
-    /// [`Error::InvalidParameter`] if `num_classes` is 0.
+    /// [`Error::InvalidParameter`] if `num_classes` is 0; [`Error::TooManyClasses`] if it is
+    /// above [`MAX_CLASSES`] (the readers pass the largest label + 1 when the number of
+    /// classes is not given).
     pub fn new(features: DMatrix<T>, labels: Vec<usize>, num_classes: usize) -> Result<Self> {
-        check::at_least_one("num_classes", num_classes)?;
+        check_class_count("num_classes", num_classes)?;
         if labels.len() != features.ncols() {
             return Err(Error::shape(
                 "dataset labels (one per sample column)",
@@ -226,7 +255,7 @@ impl<T: Scalar> Dataset<T> {
             .and_then(|n| n.get(k).cloned())
             .unwrap_or_else(|| k.to_string())
     }
-    /// Number of samples of each class.
+    /// Number of samples of each class (at most [`MAX_CLASSES`] entries).
     pub fn class_counts(&self) -> Vec<usize> {
         let mut counts = vec![0; self.num_classes];
         for &l in &self.labels {
@@ -352,12 +381,18 @@ impl<T: Scalar> Dataset<T> {
     }
 
     /// One-hot targets: a `num_classes × len` matrix with a 1 in row `label` of each column.
-    pub fn one_hot(&self) -> DMatrix<T> {
-        let mut y = DMatrix::from_element(self.num_classes, self.len(), T::zero());
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] if the matrix cannot be allocated (65,536 classes × 60,000
+    /// samples of `f64` are 31 GB).
+    pub fn one_hot(&self) -> Result<DMatrix<T>> {
+        let mut y = memory::try_zeros("one-hot targets", self.num_classes, self.len())?;
         for (j, &l) in self.labels.iter().enumerate() {
-            y[(l, j)] = T::one();
+            if let Some(v) = y.get_mut((l, j)) {
+                *v = T::one();
+            }
         }
-        y
+        Ok(y)
     }
 
     /// The same dataset in another scalar type (`f64 → f32` rounds).

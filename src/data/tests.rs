@@ -129,7 +129,7 @@ fn shuffle_is_a_seeded_permutation_that_keeps_pairs() {
 #[test]
 fn one_hot_counts_and_names() {
     let ds = small();
-    let y = ds.one_hot();
+    let y = ds.one_hot().unwrap();
     assert_eq!(y.shape(), (2, 5));
     assert_eq!(y.column(1).as_slice(), &[0.0, 1.0]);
     assert_eq!(y.sum(), 5.0);

@@ -11,6 +11,7 @@
 
 use crate::error::Result;
 use crate::loss::OutputLoss;
+use crate::memory;
 use crate::network::Network;
 use crate::network::argmax;
 use crate::scalar::Scalar;
@@ -46,13 +47,20 @@ impl Histogram {
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `bins == 0`.
+/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `bins == 0`;
+/// [`Error::TooLarge`](crate::Error::TooLarge) if the `bins` counts and `bins + 1` edges
+/// cannot be allocated (checked before any value is read).
 pub fn histogram(
     values: impl Iterator<Item = f64> + Clone,
     bins: usize,
     layer: usize,
 ) -> Result<Histogram> {
     crate::check::at_least_one("bins", bins)?;
+    let mut counts = memory::try_vec("histogram bins", bins, 0usize)?;
+    let edge_count = bins.checked_add(1).ok_or_else(|| {
+        memory::too_large("histogram edges", memory::bytes_of::<f64>(bins as u128 + 1))
+    })?;
+    let mut edges: Vec<f64> = memory::try_with_capacity("histogram edges", edge_count)?;
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     let mut non_finite = 0;
     for v in values.clone() {
@@ -69,10 +77,7 @@ pub fn histogram(
         (lo, hi) = (lo - 0.5, hi + 0.5);
     }
     let width = (hi - lo) / bins as f64;
-    let edges: Vec<f64> = (0..=bins)
-        .map(|i| if i == bins { hi } else { lo + width * i as f64 })
-        .collect();
-    let mut counts = vec![0usize; bins];
+    edges.extend((0..=bins).map(|i| if i == bins { hi } else { lo + width * i as f64 }));
     for v in values.filter(|v| v.is_finite()) {
         let b = (((v - lo) / width) as usize).min(bins - 1);
         counts[b] += 1;
@@ -88,7 +93,7 @@ pub fn histogram(
 /// A histogram of each layer's weights `W_l` (biases excluded) with `bins` bins.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) if `bins == 0`.
+/// As [`histogram`].
 pub fn weight_histograms<L: OutputLoss>(net: &Network<L>, bins: usize) -> Result<Vec<Histogram>> {
     (0..net.num_layers())
         .map(|l| {

@@ -100,11 +100,8 @@ fn check_unit<L: OutputLoss>(net: &Network<L>, layer: usize, unit: usize) -> Res
     crate::check::index("unit", unit, net.sizes()[layer + 1])
 }
 
-/// One-column matrices, one per layer.
-type Columns<T> = Vec<DMatrix<T>>;
-
-/// `(z_l, a_l)` of one input, layer by layer.
-type OnePass<T> = (Columns<T>, Columns<T>);
+/// `z_l` and `a_l` as one-column matrices, one per layer.
+type Columns<T> = (Vec<DMatrix<T>>, Vec<DMatrix<T>>);
 
 /// `z_l` and `a_l` of one input (of the network's input size) for layers `0..=layer`, from
 /// the network's own forward pass.
@@ -112,7 +109,7 @@ fn forward_one<L: OutputLoss>(
     net: &Network<L>,
     x: &[L::Scalar],
     layer: usize,
-) -> Result<OnePass<L::Scalar>> {
+) -> Result<Columns<L::Scalar>> {
     let mut ws = net.workspace(1);
     net.forward(&mut ws, DMatrixView::from_slice(x, x.len(), 1))?;
     let mut zs = Vec::with_capacity(layer + 1);

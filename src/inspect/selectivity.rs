@@ -157,7 +157,8 @@ pub fn selectivity_index(class_means: &[f64]) -> Option<(f64, usize)> {
 ///
 /// # Errors
 /// Shape, label and layer errors as [`top_k_inputs`](super::top_k_inputs);
-/// [`Error::InvalidConfig`] if fewer than two classes have samples.
+/// [`Error::InvalidConfig`] if fewer than two classes have samples; as
+/// [`selectivity_from_activations`] for `classes` (checked before the forward pass).
 pub fn class_selectivity<'a, L: OutputLoss>(
     net: &Network<L>,
     layer: usize,
@@ -165,6 +166,7 @@ pub fn class_selectivity<'a, L: OutputLoss>(
     labels: &[usize],
     classes: usize,
 ) -> Result<ClassSelectivity> {
+    crate::data::check_class_count("classes", classes)?;
     let acts =
         super::labelled_layer_output(net, layer, x.into(), labels, classes, "class_selectivity")?;
     selectivity_from_activations(acts.as_view(), labels, classes, CLASS_SELECTIVE_THRESHOLD)
@@ -176,7 +178,8 @@ pub fn class_selectivity<'a, L: OutputLoss>(
 /// # Errors
 /// [`Error::ShapeMismatch`] / [`Error::LabelOutOfRange`] for bad labels;
 /// [`Error::InvalidConfig`] if fewer than two classes have samples;
-/// [`Error::InvalidParameter`] if the threshold is not in `[0, 1]`.
+/// [`Error::InvalidParameter`] if the threshold is not in `[0, 1]` or `classes` is 0;
+/// [`Error::TooManyClasses`] if `classes` is above [`MAX_CLASSES`](crate::data::MAX_CLASSES).
 pub fn selectivity_from_activations<T: Scalar>(
     acts: DMatrixView<'_, T>,
     labels: &[usize],
@@ -184,6 +187,7 @@ pub fn selectivity_from_activations<T: Scalar>(
     threshold: f64,
 ) -> Result<ClassSelectivity> {
     super::check_labels(labels, acts.ncols(), classes)?;
+    crate::data::check_class_count("classes", classes)?;
     if !(0.0..=1.0).contains(&threshold) {
         return Err(crate::check::invalid("threshold", threshold, "in [0, 1]"));
     }

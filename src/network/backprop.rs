@@ -102,7 +102,8 @@ impl<L: OutputLoss> Network<L> {
     ///
     /// # Errors
     /// [`Error::ShapeMismatch`], [`Error::EmptyBatch`], [`Error::LabelOutOfRange`],
-    /// [`Error::ParamLength`] (for `grad`), [`Error::InvalidParameter`] (for λ).
+    /// [`Error::ParamLength`] (for `grad`), [`Error::InvalidParameter`] (for λ);
+    /// [`Error::TooLarge`] if `ws` must grow for this batch and cannot (it is left as it was).
     ///
     /// ```
     /// use deepmultinet::prelude::*;
@@ -152,6 +153,6 @@ impl<L: OutputLoss> Network<L> {
             ));
         }
         crate::check::lambda(lambda)?;
-        Ok(self.cost_grad_split(theta, ws, &x, &y, lambda, grad))
+        self.cost_grad_split(theta, ws, &x, &y, lambda, grad)
     }
 }

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::init::Init;
 use crate::layout::Layout;
 use crate::loss::OutputLoss;
+use crate::memory;
 use num_traits::Zero;
 use rand::Rng;
 use std::fmt;
@@ -86,7 +87,7 @@ impl<L: OutputLoss> NetworkBuilder<L> {
         sizes.extend(self.hidden.iter().map(|(n, _)| *n));
         sizes.push(outputs);
         let layout = Layout::new(&sizes)?;
-        let theta = vec![L::Scalar::zero(); layout.num_params()];
+        let theta = memory::try_vec(super::THETA, layout.num_params(), L::Scalar::zero())?;
         let hidden = self.hidden.into_iter().map(|(_, a)| a).collect();
         Network::from_parts(&sizes, hidden, head, theta)
     }
@@ -94,7 +95,9 @@ impl<L: OutputLoss> NetworkBuilder<L> {
     /// Builds the network, drawing θ from `rng` with the chosen initialisation.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] if there is no output layer or a size is 0.
+    /// [`Error::InvalidConfig`] if there is no output layer, a size is 0 or the parameter
+    /// count overflows; [`Error::TooLarge`] if θ cannot be allocated (a 10⁶ × 10⁶ layer
+    /// needs 8 TB) — checked before any value is drawn.
     pub fn build<R: Rng + ?Sized>(self, rng: &mut R) -> Result<Network<L>> {
         let init = self.init;
         let mut net = self.assemble()?;

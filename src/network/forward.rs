@@ -13,6 +13,7 @@ use crate::activation::add_bias;
 use crate::error::{Error, Result};
 use crate::linalg::gemm_or_panic as gemm;
 use crate::loss::OutputLoss;
+use crate::memory;
 use crate::scalar::Scalar;
 use crate::targets::Targets;
 use nalgebra::{DMatrix, DMatrixView};
@@ -43,15 +44,16 @@ impl<L: OutputLoss> Network<L> {
     }
 
     /// Forward pass of `m` samples at parameters `theta`, leaving `Z_l`, `A_l` in the front
-    /// columns of `ws`'s buffers (shapes are the caller's invariants).
+    /// columns of `ws`'s buffers (shapes are the caller's invariants). Fails only if `ws`
+    /// must grow and cannot.
     pub(super) fn forward_raw(
         &self,
         theta: &[L::Scalar],
         x: &DMatrixView<'_, L::Scalar>,
         ws: &mut Workspace<L::Scalar>,
-    ) {
+    ) -> Result<()> {
         let m = x.ncols();
-        ws.ensure(self.layout.sizes(), m);
+        ws.ensure(self.layout.sizes(), m)?;
         let sizes = self.layout.sizes();
         let nl = self.layout.num_layers();
         let one = L::Scalar::one();
@@ -76,6 +78,7 @@ impl<L: OutputLoss> Network<L> {
                 self.head.activate(zv.as_view(), av);
             }
         }
+        Ok(())
     }
 
     /// The forward pass of the samples `x` (`inputs × m`, one per column) at the network's
@@ -85,7 +88,8 @@ impl<L: OutputLoss> Network<L> {
     /// allocation once `ws` has held a batch this large.
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] or [`Error::EmptyBatch`] for a bad `x`.
+    /// [`Error::ShapeMismatch`] or [`Error::EmptyBatch`] for a bad `x`;
+    /// [`Error::TooLarge`] if `ws` must grow for this batch and cannot.
     ///
     /// ```
     /// use deepmultinet::prelude::*;
@@ -104,7 +108,8 @@ impl<L: OutputLoss> Network<L> {
     ) -> Result<DMatrixView<'w, L::Scalar>> {
         let x = x.into();
         self.check_batch(&x, "forward")?;
-        self.forward_raw(&self.theta, &x, ws);
+        ws.last_m = 0;
+        self.forward_raw(&self.theta, &x, ws)?;
         ws.last_m = x.ncols();
         ws.hidden_whole = true;
         Ok(ws.outputs())
@@ -120,7 +125,7 @@ impl<L: OutputLoss> Network<L> {
     ) -> Result<()> {
         let m = x.ncols();
         for start in (0..m).step_by(CHUNK) {
-            let end = (start + CHUNK).min(m);
+            let end = start.saturating_add(CHUNK).min(m);
             self.forward(ws, x.columns_range(start..end))?;
             f(start, ws);
         }
@@ -151,7 +156,7 @@ impl<L: OutputLoss> Network<L> {
         let m = self.check_batch(&x, "cost")?;
         y.check(self.outputs(), m)?;
         crate::check::lambda(lambda)?;
-        let mut ws = self.workspace(m.min(CHUNK));
+        let mut ws = self.try_workspace(m.min(CHUNK))?;
         let mut total = L::Scalar::zero();
         self.forward_chunks(&x, &mut ws, |start, ws| {
             let yc = y.columns(start..start + ws.batch_len());
@@ -166,15 +171,16 @@ impl<L: OutputLoss> Network<L> {
     /// allocation-free form.
     ///
     /// # Errors
-    /// [`Error::ShapeMismatch`] or [`Error::EmptyBatch`] for a bad `x`.
+    /// [`Error::ShapeMismatch`] or [`Error::EmptyBatch`] for a bad `x`; [`Error::TooLarge`]
+    /// if the result or the workspace cannot be allocated.
     pub fn predict_proba<'a>(
         &self,
         x: impl Into<DMatrixView<'a, L::Scalar>>,
     ) -> Result<DMatrix<L::Scalar>> {
         let x = x.into();
         let m = self.check_batch(&x, "predict_proba")?;
-        let mut out = DMatrix::zeros(self.outputs(), m);
-        let mut ws = self.workspace(m.min(CHUNK));
+        let mut out = memory::try_zeros("predicted outputs", self.outputs(), m)?;
+        let mut ws = self.try_workspace(m.min(CHUNK))?;
         self.forward_chunks(&x, &mut ws, |start, ws| {
             out.columns_range_mut(start..start + ws.batch_len())
                 .copy_from(&ws.outputs());
@@ -189,8 +195,8 @@ impl<L: OutputLoss> Network<L> {
     pub fn predict<'a>(&self, x: impl Into<DMatrixView<'a, L::Scalar>>) -> Result<Vec<usize>> {
         let x = x.into();
         let m = self.check_batch(&x, "predict")?;
-        let mut pred = Vec::with_capacity(m);
-        let mut ws = self.workspace(m.min(CHUNK));
+        let mut pred = memory::try_with_capacity("predicted classes", m)?;
+        let mut ws = self.try_workspace(m.min(CHUNK))?;
         self.forward_chunks(&x, &mut ws, |_, ws| {
             pred.extend(ws.outputs().column_iter().map(|c| argmax(c.as_slice())));
         })?;
@@ -232,8 +238,8 @@ impl<L: OutputLoss> Network<L> {
         let x = x.into();
         self.check_layer(layer)?;
         let m = self.check_batch(&x, "layer_activation")?;
-        let mut out = DMatrix::zeros(self.sizes()[layer + 1], m);
-        let mut ws = self.workspace(m.min(CHUNK));
+        let mut out = memory::try_zeros("layer activations", self.sizes()[layer + 1], m)?;
+        let mut ws = self.try_workspace(m.min(CHUNK))?;
         self.forward_chunks(&x, &mut ws, |start, ws| {
             if let Some(a) = ws.activations(layer) {
                 out.columns_range_mut(start..start + ws.batch_len())
@@ -255,9 +261,9 @@ impl<L: OutputLoss> Network<L> {
         let m = self.check_batch(&x, "layer_activations")?;
         let mut outs: Vec<DMatrix<L::Scalar>> = self.sizes()[1..]
             .iter()
-            .map(|&s| DMatrix::zeros(s, m))
-            .collect();
-        let mut ws = self.workspace(m.min(CHUNK));
+            .map(|&s| memory::try_zeros("layer activations", s, m))
+            .collect::<Result<_>>()?;
+        let mut ws = self.try_workspace(m.min(CHUNK))?;
         self.forward_chunks(&x, &mut ws, |start, ws| {
             let end = start + ws.batch_len();
             for (l, o) in outs.iter_mut().enumerate() {

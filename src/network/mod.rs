@@ -35,11 +35,15 @@ use crate::error::{Error, Result};
 use crate::init::Init;
 use crate::layout::Layout;
 use crate::loss::OutputLoss;
+use crate::memory;
 use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, DVectorView};
 use num_traits::Zero;
 use rand::Rng;
 use std::fmt;
 use std::sync::Arc;
+
+/// What θ is called in [`Error::TooLarge`].
+const THETA: &str = "parameter vector θ";
 
 /// A feedforward network whose output head (loss + output activation) is `L`.
 ///
@@ -111,7 +115,8 @@ impl<L: OutputLoss> Network<L> {
     /// A network with every hidden layer using `activation` and all parameters zero.
     ///
     /// # Errors
-    /// As [`from_parts`](Self::from_parts).
+    /// As [`from_parts`](Self::from_parts); [`Error::TooLarge`] if θ cannot be allocated
+    /// (a 10⁶ × 10⁶ layer needs 8 TB).
     pub fn with_sizes(
         sizes: &[usize],
         activation: impl Activation<L::Scalar> + 'static,
@@ -120,7 +125,7 @@ impl<L: OutputLoss> Network<L> {
         let layout = Layout::new(sizes)?;
         let act: Arc<dyn Activation<L::Scalar>> = Arc::new(activation);
         let hidden = vec![act; layout.num_layers() - 1];
-        let theta = vec![L::Scalar::zero(); layout.num_params()];
+        let theta = memory::try_vec(THETA, layout.num_params(), L::Scalar::zero())?;
         Self::from_parts(sizes, hidden, head, theta)
     }
 
@@ -228,7 +233,29 @@ impl<L: OutputLoss> Network<L> {
     }
 
     /// A workspace for batches of up to `max_batch` samples (it grows if needed).
+    ///
+    /// Never fails: the preallocation is best effort. If the buffers cannot be allocated
+    /// (a huge `max_batch`), the workspace starts empty and the first
+    /// [`forward`](Self::forward) or [`cost_grad`](Self::cost_grad) that needs them returns
+    /// [`Error::TooLarge`]. [`try_workspace`](Self::try_workspace) reports it at once.
     pub fn workspace(&self, max_batch: usize) -> Workspace<L::Scalar> {
         Workspace::new(self.layout.sizes(), max_batch)
+    }
+
+    /// A workspace for batches of up to `max_batch` samples, allocated now.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] if its buffers (`3 · max_batch` values per unit of every layer
+    /// after the inputs) overflow or cannot be allocated.
+    ///
+    /// ```
+    /// use deepmultinet::prelude::*;
+    /// let net = Network::with_sizes(&[784, 30, 10], Sigmoid, SigmoidCrossEntropy::<f64>::new())?;
+    /// assert_eq!(net.try_workspace(100)?.capacity(), 100);
+    /// assert!(matches!(net.try_workspace(usize::MAX), Err(Error::TooLarge { .. })));
+    /// # Ok::<(), deepmultinet::Error>(())
+    /// ```
+    pub fn try_workspace(&self, max_batch: usize) -> Result<Workspace<L::Scalar>> {
+        Workspace::try_new(self.layout.sizes(), max_batch)
     }
 }

@@ -61,7 +61,8 @@ impl<'a, L: OutputLoss> NetworkObjective<'a, L> {
     /// [`Error::ShapeMismatch`](crate::Error::ShapeMismatch),
     /// [`Error::EmptyBatch`](crate::Error::EmptyBatch),
     /// [`Error::LabelOutOfRange`](crate::Error::LabelOutOfRange),
-    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) (λ).
+    /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) (λ),
+    /// [`Error::TooLarge`](crate::Error::TooLarge) if the workspace cannot be allocated.
     pub fn new(
         net: &'a Network<L>,
         x: impl Into<DMatrixView<'a, L::Scalar>>,
@@ -70,7 +71,7 @@ impl<'a, L: OutputLoss> NetworkObjective<'a, L> {
     ) -> Result<Self> {
         let (x, y) = (x.into(), y.into());
         check_data(net, &x, &y, lambda)?;
-        let ws = net.workspace(x.ncols());
+        let ws = net.try_workspace(x.ncols())?;
         Ok(NetworkObjective {
             net,
             x,
@@ -143,10 +144,10 @@ impl<'a, L: OutputLoss> MiniBatchObjective<'a, L> {
         check_data(net, &x, &y, lambda)?;
         crate::check::at_least_one("batch_size", batch_size)?;
         let cap = batch_size.min(x.ncols());
-        let mut batch = BatchBuffer::new(net.inputs(), net.outputs(), cap, &y);
+        let mut batch = BatchBuffer::try_new(net.inputs(), net.outputs(), cap, &y)?;
         let first: Vec<usize> = (0..cap).collect();
         batch.gather(&x, &y, &first)?;
-        let ws = net.workspace(cap);
+        let ws = net.try_workspace(cap)?;
         Ok(MiniBatchObjective {
             net,
             x,

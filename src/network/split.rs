@@ -7,10 +7,12 @@
 //! [`Workspace::outputs`] shows the whole batch however it was split.
 
 use super::Network;
-use super::workspace::Workspace;
+use super::workspace::{Part, Workspace};
+use crate::error::Result;
 use crate::linalg::column_range;
 use crate::linalg::par::{self, for_each_chunk_mut};
 use crate::loss::OutputLoss;
+use crate::memory;
 use crate::scalar::Scalar;
 use crate::targets::Targets;
 use nalgebra::DMatrixView;
@@ -33,7 +35,7 @@ impl<L: OutputLoss> Network<L> {
         y: &Targets<'_, L::Scalar>,
         lambda: L::Scalar,
         grad: &mut [L::Scalar],
-    ) -> L::Scalar {
+    ) -> Result<L::Scalar> {
         let m = x.ncols();
         let zero = L::Scalar::zero();
         let inv_m = L::Scalar::one() / L::Scalar::of_usize(m);
@@ -46,12 +48,18 @@ impl<L: OutputLoss> Network<L> {
         let (data_cost, reg_sum) = match parts {
             2.. => {
                 // The caller's workspace receives every part's output layer.
-                ws.ensure(self.layout.sizes(), m);
+                ws.ensure(self.layout.sizes(), m)?;
+                // In u128: `t · m` must not overflow for any batch a view can describe.
+                let at = |t: usize| (t as u128 * m as u128 / parts as u128) as usize;
+                let bounds = |t: usize| (at(t), at(t + 1));
                 let mut extra = std::mem::take(&mut ws.parts);
-                while extra.len() < parts - 1 {
-                    extra.push(std::sync::Mutex::new(Default::default()));
+                // Every buffer is grown here, fallibly, so the parts cannot fail to allocate.
+                if let Err(e) = self.prepare_parts(&mut extra, parts, theta.len(), bounds) {
+                    ws.parts = extra;
+                    return Err(e);
                 }
-                let bounds = |t: usize| (t * m / parts, (t + 1) * m / parts);
+                // Set by a part whose pass failed (none can: its buffers are ready).
+                let failed = std::sync::Mutex::new(None);
                 let main = std::sync::Mutex::new((&mut *ws, &mut *grad, zero, zero));
                 let job = |t: usize| {
                     par::as_split_part(|| {
@@ -64,15 +72,18 @@ impl<L: OutputLoss> Network<L> {
                         if t == 0 {
                             let mut guard = main.lock().unwrap_or_else(|e| e.into_inner());
                             let (w, g, c, r) = &mut *guard;
-                            self.forward_raw(theta, &xt, w);
+                            if let Err(e) = self.forward_raw(theta, &xt, w) {
+                                *failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                                return;
+                            }
                             (*c, *r) = self.backward_raw(theta, &xt, &yt, inv_m, lambda, w, g);
                         } else {
                             let mut part = extra[t - 1].lock().unwrap_or_else(|e| e.into_inner());
                             let part = &mut *part;
-                            if part.grad.len() != theta.len() {
-                                part.grad = vec![zero; theta.len()];
+                            if let Err(e) = self.forward_raw(theta, &xt, &mut part.ws) {
+                                *failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                                return;
                             }
-                            self.forward_raw(theta, &xt, &mut part.ws);
                             (part.cost, _) = self.backward_raw(
                                 theta,
                                 &xt,
@@ -86,6 +97,10 @@ impl<L: OutputLoss> Network<L> {
                     })
                 };
                 par::run_parts(parts, &job);
+                if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                    ws.parts = extra;
+                    return Err(e);
+                }
                 let (_, _, mut cost, reg_sum) =
                     main.into_inner().unwrap_or_else(|e| e.into_inner());
                 // Sum the parts' gradients into `grad` (in part order, so the result does
@@ -115,12 +130,37 @@ impl<L: OutputLoss> Network<L> {
                 (cost, reg_sum)
             }
             _ => {
-                self.forward_raw(theta, x, ws);
+                self.forward_raw(theta, x, ws)?;
                 ws.hidden_whole = true;
                 self.backward_raw(theta, x, y, inv_m, lambda, ws, grad)
             }
         };
         ws.last_m = m;
-        data_cost * inv_m + reg_sum * lambda * inv_m * L::Scalar::of(0.5)
+        Ok(data_cost * inv_m + reg_sum * lambda * inv_m * L::Scalar::of(0.5))
+    }
+
+    /// Makes `extra` hold the buffers of parts `1..parts` (part `t` takes the samples
+    /// `bounds(t)`) and a gradient of `n` values each; allocates only what is missing (the
+    /// list itself has at most [`MAX_PARTS`] entries).
+    fn prepare_parts(
+        &self,
+        extra: &mut Vec<std::sync::Mutex<Part<L::Scalar>>>,
+        parts: usize,
+        n: usize,
+        bounds: impl Fn(usize) -> (usize, usize),
+    ) -> Result<()> {
+        while extra.len() < parts - 1 {
+            extra.push(std::sync::Mutex::new(Default::default()));
+        }
+        for (t, part) in (1..parts).zip(extra.iter_mut()) {
+            let part = part.get_mut().unwrap_or_else(|e| e.into_inner());
+            let (start, end) = bounds(t);
+            part.ws.ensure(self.layout.sizes(), end - start)?;
+            if part.grad.len() != n {
+                part.grad =
+                    memory::try_vec("gradient of a split-batch part", n, L::Scalar::zero())?;
+            }
+        }
+        Ok(())
     }
 }

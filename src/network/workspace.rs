@@ -9,6 +9,8 @@
 //! output layer's `A_L` and `Z_L` for the whole batch, in sample order — also when
 //! `cost_grad` split the batch across threads (each thread's share is copied back).
 
+use crate::error::Result;
+use crate::memory;
 use crate::scalar::Scalar;
 use nalgebra::{DMatrixView, DMatrixViewMut};
 
@@ -75,10 +77,26 @@ impl<T: Clone> Clone for Workspace<T> {
 
 impl<T: Scalar> Workspace<T> {
     /// Buffers for a network with layer sizes `sizes` and batches of up to `capacity` samples.
+    ///
+    /// The preallocation is best effort: buffers that cannot be allocated (see
+    /// [`try_new`](Self::try_new)) leave the workspace empty, and the first pass that needs
+    /// them returns the [`Error::TooLarge`](crate::Error::TooLarge).
     pub fn new(sizes: &[usize], capacity: usize) -> Self {
         let mut ws = Workspace::default();
-        ws.ensure(sizes, capacity);
+        // Best effort by design: on failure `ws` stays empty and the pass reports the error.
+        let _ = ws.ensure(sizes, capacity);
         ws
+    }
+
+    /// Buffers for layer sizes `sizes` and batches of up to `capacity` samples, allocated now.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`](crate::Error::TooLarge) if the buffers
+    /// (`3 · capacity · Σ_{l≥1} s_l` values) overflow or cannot be allocated.
+    pub fn try_new(sizes: &[usize], capacity: usize) -> Result<Self> {
+        let mut ws = Workspace::default();
+        ws.ensure(sizes, capacity)?;
+        Ok(ws)
     }
 
     /// Largest batch the buffers hold without growing.
@@ -139,24 +157,17 @@ impl<T: Scalar> Workspace<T> {
     }
 
     /// Makes the buffers fit `sizes` and at least `m` samples (allocates only if they don't).
-    pub(super) fn ensure(&mut self, sizes: &[usize], m: usize) {
+    /// On failure the workspace is left as it was.
+    pub(super) fn ensure(&mut self, sizes: &[usize], m: usize) -> Result<()> {
         if self.sizes == sizes && self.capacity >= m {
-            return;
+            return Ok(());
         }
         let cap = m.max(self.capacity);
+        self.layers = allocate_layers(sizes.get(1..).unwrap_or(&[]), cap)?;
         self.sizes = sizes.to_vec();
         self.capacity = cap;
         self.last_m = 0;
-        self.layers = sizes
-            .get(1..)
-            .unwrap_or(&[])
-            .iter()
-            .map(|&s| LayerBuffers {
-                z: vec![T::zero(); s * cap],
-                a: vec![T::zero(); s * cap],
-                d: vec![T::zero(); s * cap],
-            })
-            .collect();
+        Ok(())
     }
 
     /// Copies another thread's output layer (`Z_L`, `A_L` of `cols` samples) into columns
@@ -173,6 +184,34 @@ impl<T: Scalar> Workspace<T> {
         mine.z[from..to].copy_from_slice(&theirs.z[..k * cols]);
         mine.a[from..to].copy_from_slice(&theirs.a[..k * cols]);
     }
+}
+
+/// `Z`, `A` and `δ` of `cap` samples for layers of `units` units, or
+/// [`Error::TooLarge`](crate::Error::TooLarge) for the whole workspace when they overflow or
+/// cannot be allocated. Every buffer is reserved before any is filled, so a refusal comes
+/// before a byte is written.
+fn allocate_layers<T: Scalar>(units: &[usize], cap: usize) -> Result<Vec<LayerBuffers<T>>> {
+    const WHAT: &str = "network workspace (Z, A and δ of every layer)";
+    let total = units.iter().map(|&s| s as u128).sum::<u128>();
+    let requested = memory::bytes_of::<T>(total.saturating_mul(cap as u128).saturating_mul(3));
+    let too_large = || memory::too_large(WHAT, requested);
+    let mut layers = memory::try_with_capacity(WHAT, units.len()).map_err(|_| too_large())?;
+    for &s in units {
+        let n = s.checked_mul(cap).ok_or_else(too_large)?;
+        let reserve = || memory::try_with_capacity(WHAT, n).map_err(|_| too_large());
+        layers.push(LayerBuffers {
+            z: reserve()?,
+            a: reserve()?,
+            d: reserve()?,
+        });
+    }
+    for (b, &s) in layers.iter_mut().zip(units) {
+        let n = s.checked_mul(cap).ok_or_else(too_large)?;
+        for buf in [&mut b.z, &mut b.a, &mut b.d] {
+            buf.resize(n, T::zero());
+        }
+    }
+    Ok(layers)
 }
 
 /// `rows × m` view of the front of `buf`.
