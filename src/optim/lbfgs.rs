@@ -96,16 +96,18 @@ struct Memory<T> {
 }
 
 impl<T: Scalar> Memory<T> {
-    fn new(m: usize, n: usize) -> Self {
-        Memory {
+    fn new(m: usize, n: usize) -> Result<Self> {
+        let what = "L-BFGS correction pairs";
+        let mn = crate::memory::product::<T>(what, m, n)?;
+        Ok(Memory {
             n,
-            s: vec![T::zero(); m * n],
-            y: vec![T::zero(); m * n],
-            rho: vec![0.0; m],
-            alpha: vec![0.0; m],
+            s: crate::memory::try_vec(what, mn, T::zero())?,
+            y: crate::memory::try_vec(what, mn, T::zero())?,
+            rho: crate::memory::try_vec(what, m, 0.0)?,
+            alpha: crate::memory::try_vec(what, m, 0.0)?,
             start: 0,
             len: 0,
-        }
+        })
     }
     fn cap(&self) -> usize {
         self.rho.len()
@@ -206,7 +208,7 @@ impl<T: Scalar> Minimizer<T> for Lbfgs {
         let mut d = vec![zero; n];
         let mut x_new = vec![zero; n];
         let mut g_new = vec![zero; n];
-        let mut mem = Memory::new(cfg.history, n);
+        let mut mem = Memory::new(cfg.history, n)?;
 
         let mut run = Run::start(f, theta, &mut g, cfg.max_iter)?;
 
