@@ -596,3 +596,41 @@ fn early_stopping_on_validation_accuracy() {
     assert!(acc[best_epoch..].iter().all(|&a| a <= best));
     assert_eq!(net.accuracy(&xv, &wrong).unwrap(), best);
 }
+
+/// A sigmoid + MSE head saturates: a runaway learning rate drives θ to huge values while
+/// every cost stays bounded (at most 1 per output). Only the parameters show the
+/// divergence, and the guard must see them.
+#[test]
+fn a_saturating_head_with_a_runaway_learning_rate_is_caught_by_the_parameters() {
+    let (x, y) = blobs(50, 1.0, 4);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let mut net = Network::builder(2)
+        .hidden(8, Sigmoid)
+        .output(3, MeanSquaredError::<f64>::sigmoid())
+        .init(Init::Glorot)
+        .build(&mut rng)
+        .unwrap();
+    let before = net.params().to_vec();
+    let mut sgd = Sgd::new(SgdConfig {
+        learning_rate: 1e9,
+        ..Default::default()
+    })
+    .unwrap();
+    let config = TrainConfig {
+        epochs: 5,
+        batch_size: 10,
+        ..Default::default()
+    };
+    let err = fit(&mut net, &mut sgd, &x, &y, &config, &mut rng).unwrap_err();
+    println!("saturating divergence: {err}");
+    let Error::Diverged { epoch, cost, why } = err else {
+        panic!("expected Diverged, got {err:?}");
+    };
+    assert_eq!(epoch, 1);
+    assert!(cost.is_finite() && cost <= 3.0, "the cost stayed bounded: {cost}");
+    let deepmultinet::Divergence::Parameters { max_abs, limit } = why else {
+        panic!("expected a parameter divergence, got {why:?}");
+    };
+    assert!(max_abs > limit && limit >= 1e6, "{max_abs:e} vs {limit:e}");
+    assert_eq!(bits(net.params()), bits(&before), "the last good θ is back");
+}
