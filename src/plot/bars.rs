@@ -19,8 +19,9 @@ fn label_style(size: f64) -> TextStyle<'static> {
 }
 
 /// A chart whose x axis holds `labels.len()` categories at `0, 1, ...` (f64 coordinates
-/// `−0.5 .. n − 0.5`), with the category names drawn under the axis (thinned out when they
-/// would overlap) and light mesh lines off.
+/// `−0.5 .. n − 0.5`), with **every** category name drawn under the axis — side by side when
+/// they fit, turned upright (reading upwards) when they would overlap — and light mesh lines
+/// off.
 pub(crate) fn category_chart<'a, 'b>(
     area: &'a Area<'b>,
     caption: Option<&str>,
@@ -32,12 +33,30 @@ pub(crate) fn category_chart<'a, 'b>(
     ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     Box<dyn std::error::Error>,
 > {
+    const MARGIN: u32 = 12;
+    const Y_AREA: u32 = 56;
+    const SIZE: f64 = 13.0;
     let n = labels.len().max(1);
+    let widest = labels
+        .iter()
+        .map(|l| super::canvas::text_width(l, SIZE))
+        .max()
+        .unwrap_or(1);
+    let (w, h) = area.dim_in_pixel();
+    let slot = w.saturating_sub(2 * MARGIN + Y_AREA) as f64 / n as f64;
+    let upright = f64::from(widest) + 6.0 > slot;
+    let desc_h = if x_desc.is_empty() { 0 } else { 20 };
+    let label_h = if upright {
+        // An upright label is as tall as it is long; at most half the area goes to labels.
+        (widest + 10).min(h / 2)
+    } else {
+        26
+    };
     let mut builder = ChartBuilder::on(area);
     builder
-        .margin(12)
-        .x_label_area_size(if x_desc.is_empty() { 30 } else { 46 })
-        .y_label_area_size(56);
+        .margin(MARGIN)
+        .x_label_area_size(label_h + desc_h)
+        .y_label_area_size(Y_AREA);
     if let Some(c) = caption {
         builder.caption(c, (FONT, 20));
     }
@@ -55,23 +74,19 @@ pub(crate) fn category_chart<'a, 'b>(
     let (x0, y0) = chart.backend_coord(&(-0.5, y.start));
     let (x1, _) = chart.backend_coord(&(n as f64 - 0.5, y.start));
     let (x0, x1, y0) = (x0 - bx, x1 - bx, y0 - by);
-    let slot = ((x1 - x0) as f64 / n as f64).max(1.0);
-    let widest = labels
-        .iter()
-        .map(|l| super::canvas::text_width(l, 13.0))
-        .max()
-        .unwrap_or(1) as f64
-        + 6.0;
-    let step = (widest / slot).ceil().max(1.0) as usize;
-    for (i, l) in labels.iter().enumerate().step_by(step) {
+    for (i, l) in labels.iter().enumerate() {
         let x = chart.backend_coord(&(i as f64, y.start)).0 - bx;
-        super::canvas::text(area, l, (x, y0 + 6), 13.0, (HPos::Center, VPos::Top), BLACK)?;
+        if upright {
+            super::canvas::text_up(area, l, (x, y0 + 6), SIZE)?;
+        } else {
+            super::canvas::text(area, l, (x, y0 + 6), SIZE, (HPos::Center, VPos::Top), BLACK)?;
+        }
     }
     if !x_desc.is_empty() {
         super::canvas::text(
             area,
             x_desc,
-            ((x0 + x1) / 2, y0 + 26),
+            ((x0 + x1) / 2, y0 + label_h as i32 + 2),
             14.0,
             (HPos::Center, VPos::Top),
             BLACK,

@@ -64,7 +64,15 @@ pub fn single_input(
         .map(|h| Image::grid_of(h))
         .collect::<Result<_>>()?;
     let left_panels = usize::from(opts.image.is_some()) + grids.len();
-    let bars_w = (80 + 44 * view.outputs.len() as u32).clamp(360, 900);
+    // Wide enough that every class name stands under its bar (long names turn upright).
+    let per_bar = opts
+        .class_names
+        .iter()
+        .map(|s| super::canvas::text_width(s, 13.0) + 8)
+        .max()
+        .unwrap_or(0)
+        .clamp(44, 90);
+    let bars_w = (100 + per_bar * view.outputs.len() as u32).clamp(360, 1000);
     let width = 20 + left_panels as u32 * (SIDE + 30) + bars_w;
     let height = PANEL_TOP as u32 + SIDE + 90;
     let names = &opts.class_names;
