@@ -280,46 +280,77 @@ pub fn weight_histograms(path: impl AsRef<Path>, hists: &[Histogram]) -> Result<
     render(path.as_ref(), (720, height), |root: &Area<'_>| {
         let panels = root.split_evenly((hists.len(), 1));
         for (h, area) in hists.iter().zip(&panels) {
-            let (lo, hi) = (
-                h.edges.first().copied().unwrap_or(-0.5),
-                h.edges.last().copied().unwrap_or(0.5),
+            let (lo, hi) = histogram_range(h);
+            let caption = format!(
+                "layer {} weights: {} values in [{}, {}]",
+                h.layer,
+                h.total(),
+                fmt_num(lo),
+                fmt_num(hi)
             );
-            let top = h.counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.08;
-            let mut chart = ChartBuilder::on(area)
-                .caption(
-                    format!(
-                        "layer {} weights: {} values in [{}, {}]",
-                        h.layer,
-                        h.total(),
-                        fmt_num(lo),
-                        fmt_num(hi)
-                    ),
-                    (FONT, 17),
-                )
-                .margin(10)
-                .x_label_area_size(32)
-                .y_label_area_size(56)
-                .build_cartesian_2d(lo..hi, 0.0..top)?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .light_line_style(WHITE)
-                .x_labels(8)
-                .y_labels(5)
-                .x_label_formatter(&|v| super::canvas::fmt_axis(*v))
-                .y_label_formatter(&|v| format!("{v:.0}"))
-                .y_desc("count")
-                .draw()?;
-            chart.draw_series(h.counts.iter().enumerate().map(|(i, &c)| {
-                let (a, b) = (
-                    h.edges.get(i).copied().unwrap_or(lo),
-                    h.edges.get(i + 1).copied().unwrap_or(hi),
-                );
-                Rectangle::new([(a, 0.0), (b, c as f64)], series_color(h.layer).filled())
-            }))?;
+            draw_histogram(area, h, Some(&caption), false)?;
         }
         Ok(()) as DrawResult
     })
+}
+
+fn histogram_range(h: &Histogram) -> (f64, f64) {
+    (
+        h.edges.first().copied().unwrap_or(-0.5),
+        h.edges.last().copied().unwrap_or(0.5),
+    )
+}
+
+/// One histogram on `area` under `caption`, optionally with a dashed line at 0 (when 0 is
+/// inside the range).
+pub(crate) fn draw_histogram(
+    area: &Area<'_>,
+    h: &Histogram,
+    caption: Option<&str>,
+    zero_line: bool,
+) -> DrawResult {
+    let (lo, hi) = histogram_range(h);
+    let top = h.counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.08;
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(10)
+        .x_label_area_size(32)
+        .y_label_area_size(56);
+    if let Some(c) = caption {
+        builder.caption(c, (FONT, 17));
+    }
+    let mut chart = builder.build_cartesian_2d(lo..hi, 0.0..top)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .x_labels(8)
+        .y_labels(5)
+        .x_label_formatter(&|v| super::canvas::fmt_axis(*v))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("count")
+        .draw()?;
+    chart.draw_series(h.counts.iter().enumerate().map(|(i, &c)| {
+        let (a, b) = (
+            h.edges.get(i).copied().unwrap_or(lo),
+            h.edges.get(i + 1).copied().unwrap_or(hi),
+        );
+        Rectangle::new([(a, 0.0), (b, c as f64)], series_color(h.layer).filled())
+    }))?;
+    if zero_line && lo < 0.0 && hi > 0.0 {
+        chart.draw_series(DashedLineSeries::new(
+            [(0.0, 0.0), (0.0, top)],
+            6,
+            4,
+            BLACK.stroke_width(2),
+        ))?;
+        chart.draw_series(std::iter::once(Text::new(
+            " 0",
+            (0.0, top),
+            TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Top)),
+        )))?;
+    }
+    Ok(())
 }
 
 /// Mean and maximum activation of every layer as paired bars, with each layer's number of
@@ -333,18 +364,6 @@ pub fn activation_stats(path: impl AsRef<Path>, stats: &[ActivationStats]) -> Re
     if n == 0 {
         return Err(Error::InvalidConfig("activation_stats: no layers".into()));
     }
-    let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
-    let top = stats
-        .iter()
-        .map(|s| finite(s.max))
-        .fold(0.0f64, f64::max)
-        .max(1e-9)
-        * 1.3;
-    let bottom = stats
-        .iter()
-        .map(|s| finite(s.mean).min(0.0))
-        .fold(0.0f64, f64::min)
-        * 1.15;
     let labels: Vec<String> = stats
         .iter()
         .map(|s| {
@@ -358,43 +377,57 @@ pub fn activation_stats(path: impl AsRef<Path>, stats: &[ActivationStats]) -> Re
         .collect();
     let width = chart_width(n, 220, 560);
     render(path.as_ref(), (width, 420), |root: &Area<'_>| {
-        let mut chart = category_chart(
-            root,
-            Some("Activation per layer"),
-            &labels,
-            bottom..top,
-            "activation",
-            "",
-        )?;
-        let getters: [(&str, StatFn, f64); 2] =
-            [("mean", |s| s.mean, -0.2), ("max", |s| s.max, 0.2)];
-        for (k, (name, get, offset)) in getters.into_iter().enumerate() {
-            let color = series_color(k);
-            chart
-                .draw_series(stats.iter().enumerate().map(|(i, s)| {
-                    let x = i as f64 + offset;
-                    Rectangle::new(
-                        [(x - 0.17, 0.0), (x + 0.17, finite(get(s)))],
-                        color.filled(),
-                    )
-                }))?
-                .label(name)
-                .legend(legend_box(color));
-            chart.draw_series(stats.iter().enumerate().map(|(i, s)| {
-                Text::new(
-                    fmt_num(get(s)),
-                    (i as f64 + offset, finite(get(s)) + 0.01 * (top - bottom)),
-                    label_style(12.0),
-                )
-            }))?;
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, 13))
-            .draw()?;
-        Ok(()) as DrawResult
+        draw_activation_stats(root, stats, &labels, Some("Activation per layer"))
     })
+}
+
+/// Paired mean/max bars per layer on `area`, one category per entry of `labels`.
+pub(crate) fn draw_activation_stats(
+    area: &Area<'_>,
+    stats: &[ActivationStats],
+    labels: &[String],
+    caption: Option<&str>,
+) -> DrawResult {
+    let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let top = stats
+        .iter()
+        .map(|s| finite(s.max))
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.3;
+    let bottom = stats
+        .iter()
+        .map(|s| finite(s.mean).min(0.0))
+        .fold(0.0f64, f64::min)
+        * 1.15;
+    let mut chart = category_chart(area, caption, labels, bottom..top, "activation", "")?;
+    let getters: [(&str, StatFn, f64); 2] = [("mean", |s| s.mean, -0.2), ("max", |s| s.max, 0.2)];
+    for (k, (name, get, offset)) in getters.into_iter().enumerate() {
+        let color = series_color(k);
+        chart
+            .draw_series(stats.iter().enumerate().map(|(i, s)| {
+                let x = i as f64 + offset;
+                Rectangle::new(
+                    [(x - 0.17, 0.0), (x + 0.17, finite(get(s)))],
+                    color.filled(),
+                )
+            }))?
+            .label(name)
+            .legend(legend_box(color));
+        chart.draw_series(stats.iter().enumerate().map(|(i, s)| {
+            Text::new(
+                fmt_num(get(s)),
+                (i as f64 + offset, finite(get(s)) + 0.01 * (top - bottom)),
+                label_style(12.0),
+            )
+        }))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT, 13))
+        .draw()?;
+    Ok(())
 }

@@ -143,7 +143,15 @@ pub(crate) fn fmt_num(v: f64) -> String {
         format!("{v:.2e}")
     } else {
         let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
-        format!("{v:.digits$}")
+        let s = format!("{v:.digits$}");
+        // 0.09996 rounds up to 0.1000: one digit fewer keeps 3 significant digits.
+        match s.trim_start_matches('-').parse::<f64>() {
+            Ok(r) if digits > 0 && r >= 10f64.powi(3 - digits as i32) => {
+                let d = digits - 1;
+                format!("{v:.d$}")
+            }
+            _ => s,
+        }
     }
 }
 
@@ -181,6 +189,9 @@ mod tests {
         assert_eq!(fmt_num(12.345), "12.3");
         assert_eq!(fmt_num(-1.5), "-1.50");
         assert_eq!(fmt_num(123456.0), "1.23e5");
+        assert_eq!(fmt_num(0.099996), "0.100");
+        assert_eq!(fmt_num(-9.9996), "-10.0");
+        assert_eq!(fmt_num(0.5), "0.500");
         assert_eq!(fmt_axis(0.8), "0.8");
         assert_eq!(fmt_axis(1.0), "1");
         assert_eq!(fmt_axis(20.0), "20");
