@@ -26,6 +26,7 @@
 //! | network activity: neurons shaded by activation, connections by `\|w·a\|` | [`network_activity`] | [`inspect::network_activity`](crate::inspect::network_activity) |
 //! | hidden→output weights of a class, as a grid shaped like the hidden layer | [`class_weights`] | [`inspect::class_weights`](crate::inspect::class_weights) |
 //! | first-layer filters masked by one input (`x ⊙ w_j` of the units that fire) | [`masked_filters`] | [`inspect::masked_filters`](crate::inspect::masked_filters) |
+//! | feature learning over time: the hidden-unit grid as an animated GIF, one frame per epoch or per k iterations | [`HiddenUnitsRecorder`] (an observer) | θ at `Event::EpochFinished` / `Event::Iteration` |
 //! | activation functions and their derivatives | [`activation_functions`] | [`inspect::builtin_activation_curves`](crate::inspect::builtin_activation_curves) |
 
 mod activations;
@@ -35,8 +36,10 @@ mod canvas;
 mod color;
 mod curves;
 mod dashboard;
+mod gif;
 mod grid;
 mod heatmap;
+mod palette;
 mod panels;
 mod single;
 mod weights;
@@ -47,6 +50,7 @@ pub use activity::network_activity;
 pub use bars::{activation_stats, per_class_accuracy, selectivity_bars, weight_histograms};
 pub use curves::{Series, confidence, training_curves};
 pub use dashboard::{DASHBOARD_SIZE, DashboardInput, DashboardOptions, dashboard};
+pub use gif::{HiddenUnitsRecorder, Step};
 pub use grid::{GridOptions, image_grid, top_inputs};
 pub use heatmap::{confusion_matrix, selectivity_heatmap};
 pub use single::{SingleInputOptions, single_input};
