@@ -25,7 +25,7 @@ use nalgebra::DMatrixView;
 pub struct ActivityOptions {
     /// Input pixels shown, the most active first chosen (default 15).
     pub inputs: usize,
-    /// Units shown per hidden layer (default 16); a wider layer shows its most active units.
+    /// Units shown per hidden layer (default 25); a wider layer shows its most active units.
     pub hidden: usize,
     /// Output units shown (default 20): every class of a usual classifier.
     pub outputs: usize,
@@ -38,7 +38,7 @@ impl Default for ActivityOptions {
     fn default() -> Self {
         ActivityOptions {
             inputs: 15,
-            hidden: 16,
+            hidden: 25,
             outputs: 20,
             connections: 40,
         }

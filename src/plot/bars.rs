@@ -326,7 +326,10 @@ pub(crate) fn draw_histogram(
         .light_line_style(WHITE)
         .x_labels(8)
         .y_labels(5)
-        .x_label_formatter(&|v| super::canvas::fmt_axis(*v))
+        // A tick a rounding error away from 0 (−1.1e−16) is 0.
+        .x_label_formatter(&|v| {
+            super::canvas::fmt_axis(if v.abs() < 1e-9 * (hi - lo) { 0.0 } else { *v })
+        })
         .y_label_formatter(&|v| format!("{v:.0}"))
         .y_desc("count")
         .draw()?;

@@ -55,17 +55,19 @@ pub fn class_weights<S: AsRef<str>, U: AsRef<str>>(
         .filter(|v| v.is_finite())
         .fold(0.0f64, |m, v| m.max(v.abs()));
     let per = (gw + 2 * MARGIN).max(260);
-    let width = (MARGIN + per * classes.len() as i32 + 100) as u32;
+    let content = MARGIN + per * classes.len() as i32 + 100;
     let height = (TITLE_H + CAPTION_H + gh + 2 * MARGIN).max(200) as u32;
     let units = first.weights.len();
     let heading = format!(
-        "Hidden→output weights ({units} hidden units as a {rows}×{cols} grid, unit 0 top left)"
+        "Hidden→output weights: {units} hidden units laid out {rows}×{cols} (unit 0 top left)"
     );
-    let width = width.max(text_width(&heading, 20.0) + 40);
+    let width = (content as u32).max(text_width(&heading, 20.0) + 40);
+    // Centred when the title is the widest thing.
+    let shift = (width as i32 - content) / 2;
     render(path.as_ref(), (width, height), |root: &Area<'_>| {
         title(root, &heading)?;
         for (k, cw) in classes.iter().enumerate() {
-            let x0 = MARGIN + k as i32 * per + (per - gw) / 2;
+            let x0 = shift + MARGIN + k as i32 * per + (per - gw) / 2;
             let y0 = TITLE_H + CAPTION_H;
             let mut cap = format!("class {} ({})", cw.class, class_name(&names, cw.class));
             if let Some(t) = tags.get(k) {
@@ -89,7 +91,7 @@ pub fn class_weights<S: AsRef<str>, U: AsRef<str>>(
             )?;
             draw_weight_grid(root, &cw.grid, (x0, y0), cell, scale)?;
         }
-        let bar_x = MARGIN + per * classes.len() as i32 + 8;
+        let bar_x = shift + MARGIN + per * classes.len() as i32 + 8;
         color_bar(
             root,
             (bar_x, TITLE_H + CAPTION_H),
