@@ -2,7 +2,8 @@
 //! course `.mat` layout), trained by conjugate gradient for 50 iterations.
 //!
 //! ```text
-//! cargo run --release --example ex4_digits [-- --seed 0 --iters 50 --lambda 1 --data DIR --out DIR]
+//! cargo run --release --example ex4_digits [-- --seed 0 --iters 50 --lambda 1 --gif-every 2
+//!     --data DIR --out DIR]
 //! ```
 //!
 //! 1. Loads `coursera-ex4/digits5k_20x20.mat` (`X` 5000×400 column-major 20×20 images, `y`
@@ -14,8 +15,11 @@
 //!    `sin(1..n)/10`, λ = 3) and on 20 random parameters of the real network.
 //! 4. θ uniform in ±0.12, λ = 1, conjugate gradient (Polak–Ribière with the Wolfe–Powell
 //!    line search of Rasmussen's `minimize`/`fmincg`) for 50 iterations; training accuracy.
-//! 5. Pictures: 100 random samples as a 10×10 grid (the course's `displayData`) and the 25
-//!    hidden units' weights as a 5×5 grid (the course's Figure 4).
+//! 5. Pictures: 100 random samples as a 10×10 grid (the course's `displayData`), the 25
+//!    hidden units' weights as a 5×5 grid (the course's Figure 4), and
+//!    `hidden_units_over_training.gif`: that grid once before training and after every
+//!    `--gif-every` (2) CG iterations, the units sharpening from noise into stroke detectors
+//!    (a `plot::HiddenUnitsRecorder` observer beside the progress bar; it only reads θ).
 //!
 //! On this data — the first 5,000 MNIST test digits resized to 20×20, harder than the course's
 //! own `ex4data1.mat` (the course's pre-trained network scores 91.1 % here, 97.5 % there) —
@@ -34,7 +38,7 @@ use deepmultinet::data::paths;
 use deepmultinet::inspect;
 use deepmultinet::io;
 use deepmultinet::optim::{CgConfig, ConjugateGradient};
-use deepmultinet::plot::{self, GridOptions};
+use deepmultinet::plot::{self, GridOptions, HiddenUnitsRecorder};
 use deepmultinet::prelude::*;
 use deepmultinet::train::BarProgress;
 use nalgebra::DMatrix;
@@ -69,10 +73,14 @@ fn main() -> std::process::ExitCode {
 }
 
 fn main_result() -> Result<()> {
-    let args = Args::parse(&["seed", "iters", "lambda", "data", "out"], &[])?;
+    let args = Args::parse(
+        &["seed", "iters", "lambda", "gif-every", "data", "out"],
+        &[],
+    )?;
     let seed: u64 = args.get("seed", 0)?;
     let iters: usize = args.count("iters", 50, common::MAX_ITERS)?;
     let lambda: f64 = args.get("lambda", 1.0)?;
+    let gif_every: usize = args.get("gif-every", 2)?;
     let data: PathBuf = args.get("data", paths::data_dir())?;
     let out = args.out_dir("ex4_digits")?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -152,7 +160,17 @@ fn main_result() -> Result<()> {
         "training {:?} with conjugate gradient, λ = {lambda}, {iters} iterations",
         net.sizes()
     );
-    let history = trainer.fit_full_batch(&mut net, &mut cg, x, y, &mut BarProgress::new())?;
+    // Beside the progress bar, snapshots of W_0 for the GIF: the initial θ, then every
+    // `gif_every` iterations (and the result).
+    let mut frames = HiddenUnitsRecorder::new(shape, gif_every)?;
+    frames.record_start(&net)?;
+    let history = trainer.fit_full_batch(
+        &mut net,
+        &mut cg,
+        x,
+        y,
+        &mut (BarProgress::new(), &mut frames),
+    )?;
     let record = history
         .last()
         .ok_or_else(|| Error::InvalidConfig("training produced no record".into()))?;
@@ -198,6 +216,24 @@ fn main_result() -> Result<()> {
             .captions(captions),
     )?;
     println!("picture: {}", hidden_png.display());
+    let gif = out.join("hidden_units_over_training.gif");
+    frames.write_gif(
+        &gif,
+        &GridOptions::diverging()
+            .title("Hidden units of the 400-25-10")
+            .columns(5),
+    )?;
+    println!(
+        "picture: {} ({} frames: {})",
+        gif.display(),
+        frames.len(),
+        frames
+            .steps()
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 
     println!(
         "result: train_acc={acc:.4} cost={:.6} iters={} evals={} seconds={seconds:.3} \

@@ -19,17 +19,23 @@
 //!   the run with `Error::Diverged` and gives the network back the last good epoch's θ — try
 //!   `--lr 1000` to see it; the example then carries on with the restored θ.
 //! * Pictures of the better run (`--out`, default `out/fashion_lab/`): the first 25 misclassified
-//!   validation images with true and predicted class, the 25 hidden units' weights, and one
-//!   validation image's path through the network (hidden activations, output probabilities).
+//!   validation images with true and predicted class, the 25 hidden units' weights, one
+//!   validation image's path through the network (hidden activations, output probabilities),
+//!   the seven-panel dashboard (`plot::dashboard`) for three validation images and, for the
+//!   first of them, the network-activity diagram, the hidden→output weights of its true and
+//!   predicted class as 5×5 grids, the hidden units' filters masked by it, and the activation
+//!   functions.
 //!
 //! Ends with `result: cg_val_acc=… gd_val_acc=… cg_seconds=… gd_seconds=… …`.
 
 mod common;
+mod pictures;
 
 use common::Args;
 use deepmultinet::data::idx::load_fashion_mnist;
 use deepmultinet::data::{FASHION_MNIST_CLASSES, paths};
 use deepmultinet::inspect;
+use deepmultinet::metrics::ConfusionMatrix;
 use deepmultinet::optim::{CgConfig, ConjugateGradient, Sgd, SgdConfig};
 use deepmultinet::plot::{self, GridOptions, SingleInputOptions};
 use deepmultinet::prelude::*;
@@ -254,6 +260,17 @@ fn main_result() -> Result<()> {
             .copied()
             .unwrap_or(f64::NAN)
     );
+    let cm = ConfusionMatrix::from_network(best, xv, yv)?.with_names(&FASHION_MNIST_CLASSES)?;
+    let preds = inspect::predictions(best, xv.columns(0, 300.min(va.len())))?;
+    let set = pictures::SampleSet {
+        name: "validation",
+        x: xv.into(),
+        y: yv,
+        shape,
+        confusion: &cm,
+        predictions: &preds,
+    };
+    pictures.extend(pictures::draw(&out, best, &set, &pictures::choose(&set))?);
     for p in &pictures {
         println!("picture: {}", p.display());
     }

@@ -37,13 +37,17 @@
 //! row-normalised, Fashion-MNIST class names), per-class test accuracy, each layer's weight
 //! histogram, each layer's activation statistics on the test set, training curves (cost per
 //! epoch; accuracy of each epoch's θ on the validation set, and the running training
-//! accuracy during each epoch) and the prediction confidence over the first 300 test images.
+//! accuracy during each epoch), the prediction confidence over the first 300 test images, the
+//! seven-panel dashboard (`plot::dashboard`) for three test images and, for the first of them,
+//! the network-activity diagram, the hidden→output weights of its true and predicted class,
+//! the first layer's filters masked by it, and the activation functions.
 //!
 //! Ends with `result: test_acc=… epochs=… seconds=… seconds_per_epoch=…` (`seconds` is the
 //! whole training run with the per-epoch validation; `seconds_per_epoch` the median time of an
 //! epoch's training loop alone).
 
 mod common;
+mod pictures;
 
 use common::Args;
 use deepmultinet::data::idx::load_fashion_mnist;
@@ -248,6 +252,16 @@ fn main_result() -> Result<()> {
     let p = out.join("confidence.png");
     plot::confidence(&p, &preds, Some(&yt[..n]))?;
     pictures.push(p);
+
+    let set = pictures::SampleSet {
+        name: "test",
+        x: xt.into(),
+        y: yt,
+        shape: test.image_shape()?,
+        confusion: &cm,
+        predictions: &preds,
+    };
+    pictures.extend(pictures::draw(&out, &net, &set, &pictures::choose(&set))?);
 
     let recall: Vec<String> = (0..cm.classes())
         .map(|c| format!("{} {:.3}", FASHION_MNIST_CLASSES[c], cm.recall(c)))

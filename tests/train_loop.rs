@@ -627,7 +627,10 @@ fn a_saturating_head_with_a_runaway_learning_rate_is_caught_by_the_parameters() 
         panic!("expected Diverged, got {err:?}");
     };
     assert_eq!(epoch, 1);
-    assert!(cost.is_finite() && cost <= 3.0, "the cost stayed bounded: {cost}");
+    assert!(
+        cost.is_finite() && cost <= 3.0,
+        "the cost stayed bounded: {cost}"
+    );
     let deepmultinet::Divergence::Parameters { max_abs, limit } = why else {
         panic!("expected a parameter divergence, got {why:?}");
     };

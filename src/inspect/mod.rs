@@ -12,7 +12,9 @@
 //! | what does hidden unit j look for? | [`hidden_unit_images`] (first-layer weights, bias dropped, as images), [`maximizing_input`] (the input of norm ≤ 1 that excites a unit most) |
 //! | which samples excite it most? | [`top_k_inputs`] |
 //! | which classes does it prefer? | [`class_selectivity`] (class means, selectivity index, class- vs feature-selective) |
-//! | what happens to one sample? | [`single_input`] |
+//! | what happens to one sample? | [`single_input`]; [`network_activity`] (the most active neurons and the strongest signals `|w·a|`); [`masked_filters`] (`x ⊙ w_j` of the units that fire); [`sample_panels`] (all the numbers of a dashboard) |
+//! | how does a class read the hidden layer? | [`class_weights`] (hidden→output weights as a grid), [`incoming_weight_histogram`] |
+//! | what do the activation functions look like? | [`builtin_activation_curves`], [`activation_curve`] |
 //! | where does the network err? | [`crate::metrics::ConfusionMatrix`], [`misclassified`], [`predictions`] (confidence) |
 //! | is it healthy? | [`weight_histograms`], [`activation_stats`] |
 //!
@@ -34,15 +36,23 @@
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 
+mod activity;
+mod curves;
 mod health;
 mod image;
 mod max_input;
 mod misclassified;
+mod panels;
 mod selectivity;
 mod single_input;
 mod top_k;
+mod weights;
 
 pub use crate::data::{ImageShape, PixelOrder};
+pub use activity::{
+    Activity, ActivityLayer, ActivityOptions, Connection, Neuron, network_activity,
+};
+pub use curves::{ActivationCurve, activation_curve, builtin_activation_curves};
 pub use health::{
     ActivationStats, Histogram, Prediction, activation_stats, histogram, predictions,
     weight_histograms,
@@ -52,12 +62,16 @@ pub use max_input::{
     AscentOptions, MaxInput, UnitResponse, maximizing_input, maximizing_inputs, unit_response,
 };
 pub use misclassified::{Misclassified, misclassified};
+pub use panels::{SamplePanels, sample_panels};
 pub use selectivity::{
     CLASS_SELECTIVE_THRESHOLD, ClassSelectivity, UnitPreference, UnitSelectivity,
     class_selectivity, selectivity_from_activations, selectivity_index,
 };
 pub use single_input::{SingleInput, single_input};
 pub use top_k::{DEFAULT_TOP_K, TopInput, UnitTopInputs, top_k_from_activations, top_k_inputs};
+pub use weights::{
+    ClassWeights, MaskedFilter, class_weights, incoming_weight_histogram, masked_filters,
+};
 
 use crate::error::{Error, Result};
 use crate::loss::OutputLoss;

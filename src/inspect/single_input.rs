@@ -41,21 +41,38 @@ pub fn single_input<'a, L: OutputLoss>(
     x: impl Into<DMatrixView<'a, L::Scalar>>,
     column: usize,
 ) -> Result<SingleInput> {
-    let x = x.into();
-    let m = net.check_batch(&x, "single_input")?;
-    crate::check::index("sample", column, m)?;
-    let mut layers = net.layer_activations(x.columns(column, 1))?;
-    let out = layers
+    let mut layers = layer_values(net, x.into(), column, "single_input")?;
+    let outputs = layers
         .pop()
         .ok_or_else(|| Error::InvalidConfig("network has no layers".into()))?;
-    let outputs: Vec<L::Scalar> = out.iter().copied().collect();
+    // Drop the input layer; what remains are the hidden layers.
+    layers.remove(0);
     Ok(SingleInput {
         index: column,
-        hidden: layers
-            .iter()
-            .map(|a| a.iter().map(|v| v.as_f64()).collect())
-            .collect(),
+        hidden: layers,
         predicted: argmax(&outputs),
-        outputs: outputs.iter().map(|v| v.as_f64()).collect(),
+        outputs,
     })
+}
+
+/// Sample `column` of `x` and every layer's activations on it, as `f64`: `[x, A_1, ...,
+/// A_L]` (`sizes().len()` vectors, the last the outputs).
+pub(crate) fn layer_values<L: OutputLoss>(
+    net: &Network<L>,
+    x: DMatrixView<'_, L::Scalar>,
+    column: usize,
+    context: &'static str,
+) -> Result<Vec<Vec<f64>>> {
+    let m = net.check_batch(&x, context)?;
+    crate::check::index("sample", column, m)?;
+    let one = x.columns(column, 1);
+    let layers = net.layer_activations(one)?;
+    let mut out = Vec::with_capacity(layers.len() + 1);
+    out.push(one.iter().map(|v| v.as_f64()).collect());
+    out.extend(
+        layers
+            .iter()
+            .map(|a| a.iter().map(|v| v.as_f64()).collect::<Vec<f64>>()),
+    );
+    Ok(out)
 }

@@ -19,8 +19,9 @@ fn label_style(size: f64) -> TextStyle<'static> {
 }
 
 /// A chart whose x axis holds `labels.len()` categories at `0, 1, ...` (f64 coordinates
-/// `−0.5 .. n − 0.5`), with the category names drawn under the axis (thinned out when they
-/// would overlap) and light mesh lines off.
+/// `−0.5 .. n − 0.5`), with **every** category name drawn under the axis — side by side when
+/// they fit, turned upright (reading upwards) when they would overlap — and light mesh lines
+/// off.
 pub(crate) fn category_chart<'a, 'b>(
     area: &'a Area<'b>,
     caption: Option<&str>,
@@ -32,12 +33,30 @@ pub(crate) fn category_chart<'a, 'b>(
     ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     Box<dyn std::error::Error>,
 > {
+    const MARGIN: u32 = 12;
+    const Y_AREA: u32 = 56;
+    const SIZE: f64 = 13.0;
     let n = labels.len().max(1);
+    let widest = labels
+        .iter()
+        .map(|l| super::canvas::text_width(l, SIZE))
+        .max()
+        .unwrap_or(1);
+    let (w, h) = area.dim_in_pixel();
+    let slot = w.saturating_sub(2 * MARGIN + Y_AREA) as f64 / n as f64;
+    let upright = f64::from(widest) + 6.0 > slot;
+    let desc_h = if x_desc.is_empty() { 0 } else { 20 };
+    let label_h = if upright {
+        // An upright label is as tall as it is long; at most half the area goes to labels.
+        (widest + 10).min(h / 2)
+    } else {
+        26
+    };
     let mut builder = ChartBuilder::on(area);
     builder
-        .margin(12)
-        .x_label_area_size(if x_desc.is_empty() { 30 } else { 46 })
-        .y_label_area_size(56);
+        .margin(MARGIN)
+        .x_label_area_size(label_h + desc_h)
+        .y_label_area_size(Y_AREA);
     if let Some(c) = caption {
         builder.caption(c, (FONT, 20));
     }
@@ -55,23 +74,19 @@ pub(crate) fn category_chart<'a, 'b>(
     let (x0, y0) = chart.backend_coord(&(-0.5, y.start));
     let (x1, _) = chart.backend_coord(&(n as f64 - 0.5, y.start));
     let (x0, x1, y0) = (x0 - bx, x1 - bx, y0 - by);
-    let slot = ((x1 - x0) as f64 / n as f64).max(1.0);
-    let widest = labels
-        .iter()
-        .map(|l| super::canvas::text_width(l, 13.0))
-        .max()
-        .unwrap_or(1) as f64
-        + 6.0;
-    let step = (widest / slot).ceil().max(1.0) as usize;
-    for (i, l) in labels.iter().enumerate().step_by(step) {
+    for (i, l) in labels.iter().enumerate() {
         let x = chart.backend_coord(&(i as f64, y.start)).0 - bx;
-        super::canvas::text(area, l, (x, y0 + 6), 13.0, (HPos::Center, VPos::Top), BLACK)?;
+        if upright {
+            super::canvas::text_up(area, l, (x, y0 + 6), SIZE)?;
+        } else {
+            super::canvas::text(area, l, (x, y0 + 6), SIZE, (HPos::Center, VPos::Top), BLACK)?;
+        }
     }
     if !x_desc.is_empty() {
         super::canvas::text(
             area,
             x_desc,
-            ((x0 + x1) / 2, y0 + 26),
+            ((x0 + x1) / 2, y0 + label_h as i32 + 2),
             14.0,
             (HPos::Center, VPos::Top),
             BLACK,
@@ -265,46 +280,80 @@ pub fn weight_histograms(path: impl AsRef<Path>, hists: &[Histogram]) -> Result<
     render(path.as_ref(), (720, height), |root: &Area<'_>| {
         let panels = root.split_evenly((hists.len(), 1));
         for (h, area) in hists.iter().zip(&panels) {
-            let (lo, hi) = (
-                h.edges.first().copied().unwrap_or(-0.5),
-                h.edges.last().copied().unwrap_or(0.5),
+            let (lo, hi) = histogram_range(h);
+            let caption = format!(
+                "layer {} weights: {} values in [{}, {}]",
+                h.layer,
+                h.total(),
+                fmt_num(lo),
+                fmt_num(hi)
             );
-            let top = h.counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.08;
-            let mut chart = ChartBuilder::on(area)
-                .caption(
-                    format!(
-                        "layer {} weights: {} values in [{}, {}]",
-                        h.layer,
-                        h.total(),
-                        fmt_num(lo),
-                        fmt_num(hi)
-                    ),
-                    (FONT, 17),
-                )
-                .margin(10)
-                .x_label_area_size(32)
-                .y_label_area_size(56)
-                .build_cartesian_2d(lo..hi, 0.0..top)?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .light_line_style(WHITE)
-                .x_labels(8)
-                .y_labels(5)
-                .x_label_formatter(&|v| super::canvas::fmt_axis(*v))
-                .y_label_formatter(&|v| format!("{v:.0}"))
-                .y_desc("count")
-                .draw()?;
-            chart.draw_series(h.counts.iter().enumerate().map(|(i, &c)| {
-                let (a, b) = (
-                    h.edges.get(i).copied().unwrap_or(lo),
-                    h.edges.get(i + 1).copied().unwrap_or(hi),
-                );
-                Rectangle::new([(a, 0.0), (b, c as f64)], series_color(h.layer).filled())
-            }))?;
+            draw_histogram(area, h, Some(&caption), false)?;
         }
         Ok(()) as DrawResult
     })
+}
+
+fn histogram_range(h: &Histogram) -> (f64, f64) {
+    (
+        h.edges.first().copied().unwrap_or(-0.5),
+        h.edges.last().copied().unwrap_or(0.5),
+    )
+}
+
+/// One histogram on `area` under `caption`, optionally with a dashed line at 0 (when 0 is
+/// inside the range).
+pub(crate) fn draw_histogram(
+    area: &Area<'_>,
+    h: &Histogram,
+    caption: Option<&str>,
+    zero_line: bool,
+) -> DrawResult {
+    let (lo, hi) = histogram_range(h);
+    let top = h.counts.iter().copied().max().unwrap_or(1).max(1) as f64 * 1.08;
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(10)
+        .x_label_area_size(32)
+        .y_label_area_size(56);
+    if let Some(c) = caption {
+        builder.caption(c, (FONT, 17));
+    }
+    let mut chart = builder.build_cartesian_2d(lo..hi, 0.0..top)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .x_labels(8)
+        .y_labels(5)
+        // A tick a rounding error away from 0 (−1.1e−16) is 0.
+        .x_label_formatter(&|v| {
+            super::canvas::fmt_axis(if v.abs() < 1e-9 * (hi - lo) { 0.0 } else { *v })
+        })
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("count")
+        .draw()?;
+    chart.draw_series(h.counts.iter().enumerate().map(|(i, &c)| {
+        let (a, b) = (
+            h.edges.get(i).copied().unwrap_or(lo),
+            h.edges.get(i + 1).copied().unwrap_or(hi),
+        );
+        Rectangle::new([(a, 0.0), (b, c as f64)], series_color(h.layer).filled())
+    }))?;
+    if zero_line && lo < 0.0 && hi > 0.0 {
+        chart.draw_series(DashedLineSeries::new(
+            [(0.0, 0.0), (0.0, top)],
+            6,
+            4,
+            BLACK.stroke_width(2),
+        ))?;
+        chart.draw_series(std::iter::once(Text::new(
+            " 0",
+            (0.0, top),
+            TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Left, VPos::Top)),
+        )))?;
+    }
+    Ok(())
 }
 
 /// Mean and maximum activation of every layer as paired bars, with each layer's number of
@@ -318,18 +367,6 @@ pub fn activation_stats(path: impl AsRef<Path>, stats: &[ActivationStats]) -> Re
     if n == 0 {
         return Err(Error::InvalidConfig("activation_stats: no layers".into()));
     }
-    let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
-    let top = stats
-        .iter()
-        .map(|s| finite(s.max))
-        .fold(0.0f64, f64::max)
-        .max(1e-9)
-        * 1.3;
-    let bottom = stats
-        .iter()
-        .map(|s| finite(s.mean).min(0.0))
-        .fold(0.0f64, f64::min)
-        * 1.15;
     let labels: Vec<String> = stats
         .iter()
         .map(|s| {
@@ -343,43 +380,57 @@ pub fn activation_stats(path: impl AsRef<Path>, stats: &[ActivationStats]) -> Re
         .collect();
     let width = chart_width(n, 220, 560);
     render(path.as_ref(), (width, 420), |root: &Area<'_>| {
-        let mut chart = category_chart(
-            root,
-            Some("Activation per layer"),
-            &labels,
-            bottom..top,
-            "activation",
-            "",
-        )?;
-        let getters: [(&str, StatFn, f64); 2] =
-            [("mean", |s| s.mean, -0.2), ("max", |s| s.max, 0.2)];
-        for (k, (name, get, offset)) in getters.into_iter().enumerate() {
-            let color = series_color(k);
-            chart
-                .draw_series(stats.iter().enumerate().map(|(i, s)| {
-                    let x = i as f64 + offset;
-                    Rectangle::new(
-                        [(x - 0.17, 0.0), (x + 0.17, finite(get(s)))],
-                        color.filled(),
-                    )
-                }))?
-                .label(name)
-                .legend(legend_box(color));
-            chart.draw_series(stats.iter().enumerate().map(|(i, s)| {
-                Text::new(
-                    fmt_num(get(s)),
-                    (i as f64 + offset, finite(get(s)) + 0.01 * (top - bottom)),
-                    label_style(12.0),
-                )
-            }))?;
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, 13))
-            .draw()?;
-        Ok(()) as DrawResult
+        draw_activation_stats(root, stats, &labels, Some("Activation per layer"))
     })
+}
+
+/// Paired mean/max bars per layer on `area`, one category per entry of `labels`.
+pub(crate) fn draw_activation_stats(
+    area: &Area<'_>,
+    stats: &[ActivationStats],
+    labels: &[String],
+    caption: Option<&str>,
+) -> DrawResult {
+    let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let top = stats
+        .iter()
+        .map(|s| finite(s.max))
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.3;
+    let bottom = stats
+        .iter()
+        .map(|s| finite(s.mean).min(0.0))
+        .fold(0.0f64, f64::min)
+        * 1.15;
+    let mut chart = category_chart(area, caption, labels, bottom..top, "activation", "")?;
+    let getters: [(&str, StatFn, f64); 2] = [("mean", |s| s.mean, -0.2), ("max", |s| s.max, 0.2)];
+    for (k, (name, get, offset)) in getters.into_iter().enumerate() {
+        let color = series_color(k);
+        chart
+            .draw_series(stats.iter().enumerate().map(|(i, s)| {
+                let x = i as f64 + offset;
+                Rectangle::new(
+                    [(x - 0.17, 0.0), (x + 0.17, finite(get(s)))],
+                    color.filled(),
+                )
+            }))?
+            .label(name)
+            .legend(legend_box(color));
+        chart.draw_series(stats.iter().enumerate().map(|(i, s)| {
+            Text::new(
+                fmt_num(get(s)),
+                (i as f64 + offset, finite(get(s)) + 0.01 * (top - bottom)),
+                label_style(12.0),
+            )
+        }))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT, 13))
+        .draw()?;
+    Ok(())
 }

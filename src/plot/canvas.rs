@@ -34,9 +34,22 @@ fn register_fonts() {
 /// `path` as an 8-bit RGB PNG.
 pub(crate) fn render(
     path: &Path,
-    (width, height): (u32, u32),
+    size: (u32, u32),
     draw: impl FnOnce(&Area<'_>) -> DrawResult,
 ) -> Result<()> {
+    let buf = render_rgb(size, draw).map_err(|e| match e {
+        Error::Plot(m) => Error::Plot(format!("{}: {m}", path.display())),
+        other => other,
+    })?;
+    write_png(path, size.0, size.1, &buf)
+}
+
+/// Draws a `width × height` picture with `draw` on a white background into memory: the
+/// pixels row by row, 3 bytes (RGB) each.
+pub(crate) fn render_rgb(
+    (width, height): (u32, u32),
+    draw: impl FnOnce(&Area<'_>) -> DrawResult,
+) -> Result<Vec<u8>> {
     if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
         return Err(Error::Plot(format!(
             "picture size {width}×{height} is outside 1..={MAX_SIDE} pixels per side"
@@ -47,10 +60,10 @@ pub(crate) fn render(
     {
         let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
-        draw(&root).map_err(|e| Error::Plot(format!("{}: {e}", path.display())))?;
+        draw(&root).map_err(plot_err)?;
         root.present().map_err(plot_err)?;
     }
-    write_png(path, width, height, &buf)
+    Ok(buf)
 }
 
 fn plot_err(e: impl std::fmt::Display) -> Error {
@@ -82,6 +95,17 @@ pub(crate) fn text(
     let style = TextStyle::from((FONT, size).into_font())
         .color(&color)
         .pos(Pos::new(anchor.0, anchor.1));
+    area.draw(&Text::new(s.to_string(), (x, y), style))?;
+    Ok(())
+}
+
+/// Draws `s` turned a quarter to the left (reading upwards), its end at `(x, y)`: the top
+/// of the text is centred on `x`. Used for axis labels too wide to stand side by side.
+pub(crate) fn text_up(area: &Area<'_>, s: &str, (x, y): (i32, i32), size: f64) -> DrawResult {
+    use plotters::style::FontTransform;
+    let style = TextStyle::from((FONT, size).into_font().transform(FontTransform::Rotate270))
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Right, VPos::Center));
     area.draw(&Text::new(s.to_string(), (x, y), style))?;
     Ok(())
 }
@@ -119,7 +143,15 @@ pub(crate) fn fmt_num(v: f64) -> String {
         format!("{v:.2e}")
     } else {
         let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
-        format!("{v:.digits$}")
+        let s = format!("{v:.digits$}");
+        // 0.09996 rounds up to 0.1000: one digit fewer keeps 3 significant digits.
+        match s.trim_start_matches('-').parse::<f64>() {
+            Ok(r) if digits > 0 && r >= 10f64.powi(3 - digits as i32) => {
+                let d = digits - 1;
+                format!("{v:.d$}")
+            }
+            _ => s,
+        }
     }
 }
 
@@ -157,6 +189,9 @@ mod tests {
         assert_eq!(fmt_num(12.345), "12.3");
         assert_eq!(fmt_num(-1.5), "-1.50");
         assert_eq!(fmt_num(123456.0), "1.23e5");
+        assert_eq!(fmt_num(0.099996), "0.100");
+        assert_eq!(fmt_num(-9.9996), "-10.0");
+        assert_eq!(fmt_num(0.5), "0.500");
         assert_eq!(fmt_axis(0.8), "0.8");
         assert_eq!(fmt_axis(1.0), "1");
         assert_eq!(fmt_axis(20.0), "20");

@@ -1,6 +1,6 @@
 //! Grids of image tiles: data samples (the course's `displayData`), hidden units, top inputs.
 
-use super::canvas::{Area, DrawResult, render, text, text_width, title};
+use super::canvas::{Area, DrawResult, render, render_rgb, text, text_width, title};
 use super::color::{color_bar, color_of, scale_labels};
 use crate::error::{Error, Result};
 use crate::inspect::{ColorMap, Image, Scaling, normalise};
@@ -237,7 +237,34 @@ fn draw_tiles(area: &Area<'_>, tiles: &[Image], opts: &GridOptions, g: &Layout) 
 /// [`Error::InvalidConfig`] for no images, [`Error::ShapeMismatch`] for tiles of different
 /// sizes, [`Error::Plot`] / [`Error::Io`] if drawing or writing fails.
 pub fn image_grid(path: impl AsRef<Path>, images: &[Image], opts: &GridOptions) -> Result<()> {
-    let g = layout(images, opts)?;
+    let p = prepare(images, opts)?;
+    render(path.as_ref(), p.layout.size, |area| {
+        draw_picture(area, opts, &p)
+    })
+}
+
+/// Size in pixels of the [`image_grid`] picture of `images`.
+pub(crate) fn grid_size(images: &[Image], opts: &GridOptions) -> Result<(u32, u32)> {
+    Ok(layout(images, opts)?.size)
+}
+
+/// The [`image_grid`] picture of `images` drawn into memory (RGB rows) on a canvas of
+/// `size` (at least [`grid_size`]; the extra room stays white).
+pub(crate) fn grid_rgb(images: &[Image], opts: &GridOptions, size: (u32, u32)) -> Result<Vec<u8>> {
+    let p = prepare(images, opts)?;
+    let size = (size.0.max(p.layout.size.0), size.1.max(p.layout.size.1));
+    render_rgb(size, |area| draw_picture(area, opts, &p))
+}
+
+/// What an [`image_grid`] picture needs besides its options.
+struct Prepared {
+    layout: Layout,
+    tiles: Vec<Image>,
+    range: Option<(f64, f64)>,
+}
+
+fn prepare(images: &[Image], opts: &GridOptions) -> Result<Prepared> {
+    let layout = layout(images, opts)?;
     let tiles = normalise(images, opts.scaling, opts.color_map);
     let range = match (opts.scaling, opts.color_map) {
         (Scaling::PerTile, _) => None,
@@ -250,38 +277,45 @@ pub fn image_grid(path: impl AsRef<Path>, images: &[Image], opts: &GridOptions) 
             .filter_map(Image::min_max)
             .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1))),
     };
-    render(path.as_ref(), g.size, |area| {
-        if let Some(t) = &opts.title {
-            title(area, t)?;
-        }
-        draw_tiles(area, &tiles, opts, &g)?;
-        if opts.color_bar {
-            let (lo, hi) = match opts.color_map {
-                ColorMap::Grey => (0.0, 1.0),
-                ColorMap::Diverging => (-1.0, 1.0),
-            };
-            let x = (g.origin.0 + g.cols as u32 * g.cell.0 + 12) as i32;
-            let avail = g.size.1.saturating_sub(g.origin.1 + MARGIN) as i32;
-            let h = avail.clamp(100, 300);
-            let mut labels = scale_labels(opts.color_map, range);
-            if opts.scaling == Scaling::PerTile {
-                labels[1] = if opts.color_map == ColorMap::Diverging {
-                    "0 (per tile)".into()
-                } else {
-                    "(per tile)".into()
-                };
-            }
-            color_bar(
-                area,
-                (x, g.origin.1 as i32),
-                h,
-                (lo, hi),
-                |t| color_of(t, opts.color_map),
-                labels,
-            )?;
-        }
-        Ok(())
+    Ok(Prepared {
+        layout,
+        tiles,
+        range,
     })
+}
+
+fn draw_picture(area: &Area<'_>, opts: &GridOptions, p: &Prepared) -> DrawResult {
+    let g = &p.layout;
+    if let Some(t) = &opts.title {
+        title(area, t)?;
+    }
+    draw_tiles(area, &p.tiles, opts, g)?;
+    if opts.color_bar {
+        let (lo, hi) = match opts.color_map {
+            ColorMap::Grey => (0.0, 1.0),
+            ColorMap::Diverging => (-1.0, 1.0),
+        };
+        let x = (g.origin.0 + g.cols as u32 * g.cell.0 + 12) as i32;
+        let avail = g.size.1.saturating_sub(g.origin.1 + MARGIN) as i32;
+        let h = avail.clamp(100, 300);
+        let mut labels = scale_labels(opts.color_map, p.range);
+        if opts.scaling == Scaling::PerTile {
+            labels[1] = if opts.color_map == ColorMap::Diverging {
+                "0 (per tile)".into()
+            } else {
+                "(per tile)".into()
+            };
+        }
+        color_bar(
+            area,
+            (x, g.origin.1 as i32),
+            h,
+            (lo, hi),
+            |t| color_of(t, opts.color_map),
+            labels,
+        )?;
+    }
+    Ok(())
 }
 
 /// The top-activating samples of each unit as a grid: one row per unit (labelled

@@ -22,17 +22,36 @@
 //! | weight histograms per layer; activation statistics | [`weight_histograms`], [`activation_stats`] | [`inspect::weight_histograms`](crate::inspect::weight_histograms), [`inspect::activation_stats`](crate::inspect::activation_stats) |
 //! | training curves (cost, accuracies per epoch) | [`training_curves`] | any `&[f64]` series |
 //! | prediction confidence over a sequence | [`confidence`] | [`inspect::predictions`](crate::inspect::predictions) |
+//! | the seven panels for one sample (input, probabilities, activity, confusion, layers, weights into the winner, recent confidence) | [`dashboard`] | [`inspect::sample_panels`](crate::inspect::sample_panels), [`metrics::ConfusionMatrix`](crate::metrics::ConfusionMatrix), [`inspect::predictions`](crate::inspect::predictions) |
+//! | network activity: neurons shaded by activation, connections by `\|w·a\|` | [`network_activity`] | [`inspect::network_activity`](crate::inspect::network_activity) |
+//! | hidden→output weights of a class, as a grid shaped like the hidden layer | [`class_weights`] | [`inspect::class_weights`](crate::inspect::class_weights) |
+//! | first-layer filters masked by one input (`x ⊙ w_j` of the units that fire) | [`masked_filters`] | [`inspect::masked_filters`](crate::inspect::masked_filters) |
+//! | feature learning over time: the hidden-unit grid as an animated GIF, one frame per epoch or per k iterations | [`HiddenUnitsRecorder`] (an observer) | θ at `Event::EpochFinished` / `Event::Iteration` |
+//! | activation functions and their derivatives | [`activation_functions`] | [`inspect::builtin_activation_curves`](crate::inspect::builtin_activation_curves) |
 
+mod activations;
+mod activity;
 mod bars;
 mod canvas;
 mod color;
 mod curves;
+mod dashboard;
+mod gif;
 mod grid;
 mod heatmap;
+mod palette;
+mod panels;
 mod single;
+mod weights;
+
+pub use activations::activation_functions;
+pub use activity::network_activity;
 
 pub use bars::{activation_stats, per_class_accuracy, selectivity_bars, weight_histograms};
 pub use curves::{Series, confidence, training_curves};
+pub use dashboard::{DASHBOARD_SIZE, DashboardInput, DashboardOptions, dashboard};
+pub use gif::{HiddenUnitsRecorder, Step};
 pub use grid::{GridOptions, image_grid, top_inputs};
 pub use heatmap::{confusion_matrix, selectivity_heatmap};
 pub use single::{SingleInputOptions, single_input};
+pub use weights::{class_weights, masked_filters};

@@ -24,7 +24,7 @@ pub struct SingleInputOptions {
 const PANEL_TOP: i32 = 64;
 const SIDE: u32 = 200;
 
-fn draw_cells(
+pub(crate) fn draw_cells(
     area: &Area<'_>,
     img: &Image,
     (x0, y0): (i32, i32),
@@ -64,7 +64,15 @@ pub fn single_input(
         .map(|h| Image::grid_of(h))
         .collect::<Result<_>>()?;
     let left_panels = usize::from(opts.image.is_some()) + grids.len();
-    let bars_w = (80 + 44 * view.outputs.len() as u32).clamp(360, 900);
+    // Wide enough that every class name stands under its bar (long names turn upright).
+    let per_bar = opts
+        .class_names
+        .iter()
+        .map(|s| super::canvas::text_width(s, 13.0) + 8)
+        .max()
+        .unwrap_or(0)
+        .clamp(44, 90);
+    let bars_w = (100 + per_bar * view.outputs.len() as u32).clamp(360, 1000);
     let width = 20 + left_panels as u32 * (SIDE + 30) + bars_w;
     let height = PANEL_TOP as u32 + SIDE + 90;
     let names = &opts.class_names;
@@ -165,38 +173,59 @@ pub fn single_input(
         }
         let (_, right) = root.split_horizontally(x - 10);
         let right = right.margin(PANEL_TOP as u32 - 24, 10, 0, 10);
-        let k = view.outputs.len().max(1);
-        let labels: Vec<String> = (0..k).map(|i| class_name(names, i)).collect();
-        let mut chart =
-            super::bars::category_chart(&right, None, &labels, 0.0..1.1, "output", "class")?;
-        let win = RGBColor(255, 127, 14);
-        let other = RGBColor(160, 160, 160);
-        chart.draw_series(view.outputs.iter().enumerate().map(|(i, &v)| {
-            let c = if i == view.predicted { win } else { other };
-            Rectangle::new([(i as f64 - 0.4, 0.0), (i as f64 + 0.4, v)], c.filled())
-        }))?;
-        if let Some(l) = opts.label.filter(|&l| l < k) {
-            let top = view.outputs.get(l).copied().unwrap_or(0.0).max(0.0) + 0.08;
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(l as f64 - 0.46, 0.0), (l as f64 + 0.46, top)],
-                RGBColor(44, 160, 44).stroke_width(2),
-            )))?;
-        }
-        let style =
-            TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
-        chart.draw_series(
-            view.outputs
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| **v >= 0.005)
-                .map(|(i, &v)| {
-                    Text::new(
-                        format!("{:.0}%", 100.0 * v),
-                        (i as f64, v + 0.01),
-                        style.clone(),
-                    )
-                }),
+        draw_output_bars(
+            &right,
+            &view.outputs,
+            view.predicted,
+            opts.label,
+            names,
+            None,
         )?;
         Ok(())
     })
+}
+
+/// The output values as bars on `area` (y from 0 to 1.1), every class named under its bar:
+/// the predicted class orange, the others grey, the true class (if given) outlined green,
+/// values ≥ 0.5 % written above the bars.
+pub(crate) fn draw_output_bars(
+    area: &Area<'_>,
+    outputs: &[f64],
+    predicted: usize,
+    label: Option<usize>,
+    names: &[String],
+    caption: Option<&str>,
+) -> DrawResult {
+    let k = outputs.len().max(1);
+    let labels: Vec<String> = (0..k).map(|i| class_name(names, i)).collect();
+    let mut chart =
+        super::bars::category_chart(area, caption, &labels, 0.0..1.1, "output", "class")?;
+    let win = RGBColor(255, 127, 14);
+    let other = RGBColor(160, 160, 160);
+    chart.draw_series(outputs.iter().enumerate().map(|(i, &v)| {
+        let c = if i == predicted { win } else { other };
+        Rectangle::new([(i as f64 - 0.4, 0.0), (i as f64 + 0.4, v)], c.filled())
+    }))?;
+    if let Some(l) = label.filter(|&l| l < k) {
+        let top = outputs.get(l).copied().unwrap_or(0.0).max(0.0) + 0.08;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(l as f64 - 0.46, 0.0), (l as f64 + 0.46, top)],
+            RGBColor(44, 160, 44).stroke_width(2),
+        )))?;
+    }
+    let style = TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
+    chart.draw_series(
+        outputs
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v >= 0.005)
+            .map(|(i, &v)| {
+                Text::new(
+                    format!("{:.0}%", 100.0 * v),
+                    (i as f64, v + 0.01),
+                    style.clone(),
+                )
+            }),
+    )?;
+    Ok(())
 }
