@@ -4,7 +4,8 @@
 //! read it with [`CsvOptions::pixels`], which divides the features by 255 and records the
 //! 28 × 28 row-major image shape.
 //!
-//! Every field must parse as a finite number, every line must have as many fields as the first, and
+//! Every field must parse as a finite number (that stays finite in the scalar type read, so
+//! `1e39` is an error for `f32`), every line must have as many fields as the first, and
 //! labels must be whole numbers `≥ 0` (and below `num_classes` when given); otherwise the
 //! error names the file, the line's byte offset, what was expected and what was found (a
 //! field longer than 64 characters quoted in part, with its length). Blank lines are skipped.
@@ -107,7 +108,8 @@ impl CsvOptions {
 /// is cut after 64 characters (with its length).
 ///
 /// # Errors
-/// [`crate::Error::Format`] for a field that is not a finite number, a ragged line, a label that is not a whole number in range, no
+/// [`crate::Error::Format`] for a field that is not a finite number (or, read as `f32`, is
+/// beyond `f32`'s range), a ragged line, a label that is not a whole number in range, no
 /// data, a line or a decompressed size beyond its cap, or a corrupt gzip stream;
 /// [`crate::Error::ShapeMismatch`] if `options.image` does not match the number of features;
 /// [`crate::Error::InvalidParameter`] for a non-positive or non-finite `divide_by`;
@@ -180,10 +182,15 @@ pub fn parse<T: Scalar>(bytes: &[u8], path: &Path, options: &CsvOptions) -> Resu
                 .ok()
                 .filter(|v| v.is_finite())
                 .map(|v| T::of(v / options.divide_by))
+                .filter(|v| v.as_f64().is_finite())
                 .ok_or_else(|| {
                     err(
                         line_at,
-                        format!("a finite number in feature {} of line {line_no}", k + 1),
+                        format!(
+                            "a finite number in feature {} of line {line_no}{}",
+                            k + 1,
+                            range_note::<T>(options.divide_by)
+                        ),
                         excerpt::quote(f),
                     )
                 })?;
@@ -220,6 +227,16 @@ pub fn parse<T: Scalar>(bytes: &[u8], path: &Path, options: &CsvOptions) -> Resu
     match options.image {
         Some(shape) => ds.with_image_shape(shape),
         None => Ok(ds),
+    }
+}
+
+/// What a feature must also be, beyond finite: finite in `T` once divided by `divide_by`.
+fn range_note<T: Scalar>(divide_by: f64) -> String {
+    match (T::NAME, divide_by == 1.0) {
+        ("f64", true) => String::new(),
+        ("f64", false) => format!(" once divided by {divide_by}"),
+        (name, true) => format!(" within {name}'s range"),
+        (name, false) => format!(" within {name}'s range once divided by {divide_by}"),
     }
 }
 

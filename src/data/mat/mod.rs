@@ -33,7 +33,10 @@
 //!   4096 bytes, the real and the imaginary part);
 //! * errors inside an `miCOMPRESSED` element are at the element's offset in the file and
 //!   name the offset in its decompressed data.
-
+//!
+//! Values are read as stored, NaN and infinities included; [`MatFile::matrix`] refuses
+//! values that do not fit in the scalar type asked for, and [`dataset_from_mat`] refuses
+//! features that are not finite.
 //!
 //! Why not the `matfile` crate: version 0.5 reads both course files, but it prints parse
 //! errors to stdout/stderr from library code, inflates `miCOMPRESSED` without a size bound,
@@ -262,10 +265,11 @@ impl MatFile {
     }
 
     /// The real numeric 2-D variable `name` (the first of that name) as a `rows × cols`
-    /// matrix.
+    /// matrix. Values are as stored (NaN and infinities included).
     ///
     /// # Errors
-    /// [`Error::Format`] if `name` is missing, not numeric, complex, or not 2-dimensional.
+    /// [`Error::Format`] if `name` is missing, not numeric, complex, or not 2-dimensional, or
+    /// holds a finite value beyond `T`'s range (`1e39` as `f32`).
     pub fn matrix<T: Scalar>(&self, name: &str) -> Result<DMatrix<T>> {
         let err = |offset, expected: String, found: String| {
             source::format_error(&self.path, FORMAT, offset, expected, found)
@@ -295,11 +299,17 @@ impl MatFile {
                 format!("dimensions {:?}", v.dims),
             ));
         };
-        Ok(DMatrix::from_iterator(
-            rows,
-            cols,
-            data.iter().map(|&x| T::of(x)),
-        ))
+        let converted: Vec<T> = data.iter().map(|&x| T::of(x)).collect();
+        if let Some(k) =
+            (0..data.len()).find(|&k| data[k].is_finite() && !converted[k].as_f64().is_finite())
+        {
+            return Err(err(
+                v.offset,
+                format!("values of `{name}` within {}'s range", T::NAME),
+                format!("{} at {}", data[k], position(k, rows)),
+            ));
+        }
+        Ok(DMatrix::from_vec(rows, cols, converted))
     }
 }
 
@@ -315,7 +325,8 @@ pub const COURSE_DIGIT_CLASSES: [&str; 10] = ["1", "2", "3", "4", "5", "6", "7",
 /// samples get a square column-major [`ImageShape`] (MATLAB's `img(:)`).
 ///
 /// # Errors
-/// As [`MatFile::matrix`]; [`Error::Format`] if `y` is not a vector of `m` integers ≥ 1.
+/// As [`MatFile::matrix`]; [`Error::Format`] if `y` is not a vector of `m` integers ≥ 1 or
+/// `X` holds a NaN or an infinity.
 pub fn dataset_from_mat<T: Scalar>(
     mat: &MatFile,
     x_name: &str,
@@ -344,6 +355,16 @@ pub fn dataset_from_mat<T: Scalar>(
         }
         labels.push(v as usize - 1);
     }
+    if let Some(k) = x.iter().position(|v| !v.is_finite()) {
+        let x_offset = mat.get(x_name).map_or(0, |v| v.offset);
+        return Err(source::format_error(
+            &mat.path,
+            FORMAT,
+            x_offset,
+            format!("finite features in `{x_name}`"),
+            format!("{} at {}", x[k], position(k, m)),
+        ));
+    }
     let num_classes = labels.iter().max().map_or(1, |&k| k + 1);
     let n = x.ncols();
     let features = DMatrix::from_fn(n, m, |r, c| T::of(x[(c, r)]));
@@ -360,4 +381,11 @@ pub fn dataset_from_mat<T: Scalar>(
 /// As [`MatFile::read`] and [`dataset_from_mat`].
 pub fn load_dataset<T: Scalar>(path: impl AsRef<Path>) -> Result<Dataset<T>> {
     dataset_from_mat(&MatFile::read(path)?, "X", "y")
+}
+
+/// "row r, column c" (1-based, as MATLAB counts) of column-major index `k` in a matrix of
+/// `rows` rows.
+pub(crate) fn position(k: usize, rows: usize) -> String {
+    let rows = rows.max(1);
+    format!("row {}, column {}", k % rows + 1, k / rows + 1)
 }
