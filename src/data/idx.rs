@@ -19,7 +19,7 @@
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 
-use super::stream::Stream;
+use super::stream::{self, Stream};
 use super::{Dataset, FASHION_MNIST_CLASSES, ImageShape};
 use super::{excerpt, limits, source};
 use crate::error::{Error, Result};
@@ -220,15 +220,29 @@ pub fn dataset_from_arrays<T: Scalar>(
 ///
 /// # Errors
 /// [`Error::Io`] / [`Error::Format`] for unreadable or malformed files, when the label count
-/// differs from the image count, or when a label is not below `num_classes`.
+/// differs from the image count, or when a label is not below `num_classes` (offsets into a
+/// gzip file count decompressed bytes, as the error says).
 pub fn load<T: Scalar>(
     images: impl AsRef<Path>,
     labels: impl AsRef<Path>,
     num_classes: usize,
 ) -> Result<Dataset<T>> {
     let (ip, lp) = (images.as_ref(), labels.as_ref());
-    let (ia, la) = (read(ip)?, read(lp)?);
-    dataset_from_arrays(&ia, ip, &la, lp, num_classes)
+    let (ib, lb) = (source::read_file(ip)?, source::read_file(lp)?);
+    let (ia, la) = (parse(&ib, ip)?, parse(&lb, lp)?);
+    dataset_from_arrays(&ia, ip, &la, lp, num_classes).map_err(|e| {
+        // Offsets into a gzip file count decompressed bytes; say so.
+        let e = if source::is_gzip(&lb) {
+            stream::gzip_note(e, lp)
+        } else {
+            e
+        };
+        if source::is_gzip(&ib) && ip != lp {
+            stream::gzip_note(e, ip)
+        } else {
+            e
+        }
+    })
 }
 
 /// Which half of an MNIST-style directory to load.

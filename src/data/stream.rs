@@ -41,6 +41,27 @@ impl Locator<'_> {
     }
 }
 
+/// `e` with the note that its offset counts decompressed bytes, if it is an
+/// [`Error::Format`] about `path` (an error found after parsing a gzip file).
+pub(crate) fn gzip_note(e: Error, gzip_path: &Path) -> Error {
+    match e {
+        Error::Format {
+            path,
+            format,
+            offset,
+            expected,
+            found,
+        } if path == gzip_path => Error::Format {
+            path,
+            format,
+            offset,
+            expected: format!("{expected} ({GZIP_NOTE})"),
+            found,
+        },
+        other => other,
+    }
+}
+
 /// The reader; see the module docs.
 pub(crate) struct Stream<'a> {
     reader: Box<dyn BufRead + 'a>,
