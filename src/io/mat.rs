@@ -58,7 +58,7 @@ pub fn thetas_from_mat<T: Scalar>(mat: &MatFile) -> Result<(Vec<usize>, Vec<T>)>
                     "finite values in `{name}` (a model with NaN or infinite parameters is not \
                      loaded)"
                 ),
-                found: format!("{} at {}", m[k], position(k, m.nrows())),
+                found: format!("{:?} at {}", m[k].as_f64(), position(k, m.nrows())),
             });
         }
         if sizes.is_empty() {

@@ -200,9 +200,9 @@ fn values<T: Scalar>(
         let v = T::of(x);
         if !v.as_f64().is_finite() {
             let what = if x.is_finite() {
-                format!("{x:e}, beyond {}'s range,", T::NAME)
+                format!("{x:?}, beyond {}'s range,", T::NAME)
             } else {
-                x.to_string()
+                format!("{x:?}")
             };
             return Err(format_error(
                 path,

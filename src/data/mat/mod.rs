@@ -306,7 +306,7 @@ impl MatFile {
             return Err(err(
                 v.offset,
                 format!("values of `{name}` within {}'s range", T::NAME),
-                format!("{} at {}", data[k], position(k, rows)),
+                format!("{:?} at {}", data[k], position(k, rows)),
             ));
         }
         Ok(DMatrix::from_vec(rows, cols, converted))
@@ -362,7 +362,7 @@ pub fn dataset_from_mat<T: Scalar>(
             FORMAT,
             x_offset,
             format!("finite features in `{x_name}`"),
-            format!("{} at {}", x[k], position(k, m)),
+            format!("{:?} at {}", x[k], position(k, m)),
         ));
     }
     let num_classes = labels.iter().max().map_or(1, |&k| k + 1);
