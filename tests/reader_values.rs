@@ -90,6 +90,20 @@ fn mat_features_and_thetas_must_be_finite() {
     assert_eq!(expected, "values of `A` within f32's range");
     assert_eq!(found, "-1e39 at row 1, column 2");
     assert_eq!(m.matrix::<f64>("A").unwrap()[(0, 1)], -1e39);
+    // ... and as features of an f32 dataset (found by tests/mutate_readers.rs).
+    let xy = [
+        Var::double("X", 1, 2, &[0.5, 1e39]),
+        Var::double("y", 1, 1, &[1.0]),
+    ];
+    let m = MatFile::parse(&mat(&xy, false, false), p("xy.mat")).unwrap();
+    let (_, expected, _) = format_error(mat::dataset_from_mat::<f32>(&m, "X", "y"));
+    assert_eq!(expected, "values of `X` within f32's range");
+    assert_eq!(
+        mat::dataset_from_mat::<f64>(&m, "X", "y")
+            .unwrap()
+            .features()[(1, 0)],
+        1e39
+    );
 
     // Course weights with an infinity.
     let t1: Vec<f64> = (1..=9).map(f64::from).collect();

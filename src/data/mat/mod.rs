@@ -332,7 +332,8 @@ pub fn dataset_from_mat<T: Scalar>(
     x_name: &str,
     y_name: &str,
 ) -> Result<Dataset<T>> {
-    let x = mat.matrix::<f64>(x_name)?;
+    // Read as T: a value beyond T's range is an error there, not an infinity here.
+    let x = mat.matrix::<T>(x_name)?;
     let y = mat.matrix::<f64>(y_name)?;
     let y_offset = mat.get(y_name).map_or(0, |v| v.offset);
     let err = |expected: String, found: String| {
@@ -355,19 +356,19 @@ pub fn dataset_from_mat<T: Scalar>(
         }
         labels.push(v as usize - 1);
     }
-    if let Some(k) = x.iter().position(|v| !v.is_finite()) {
+    if let Some(k) = x.iter().position(|v| !v.as_f64().is_finite()) {
         let x_offset = mat.get(x_name).map_or(0, |v| v.offset);
         return Err(source::format_error(
             &mat.path,
             FORMAT,
             x_offset,
             format!("finite features in `{x_name}`"),
-            format!("{:?} at {}", x[k], position(k, m)),
+            format!("{:?} at {}", x[k].as_f64(), position(k, m)),
         ));
     }
     let num_classes = labels.iter().max().map_or(1, |&k| k + 1);
     let n = x.ncols();
-    let features = DMatrix::from_fn(n, m, |r, c| T::of(x[(c, r)]));
+    let features = DMatrix::from_fn(n, m, |r, c| x[(c, r)]);
     let ds = Dataset::new(features, labels, num_classes)?;
     match ImageShape::square(n, PixelOrder::ColumnMajor) {
         Ok(shape) => ds.with_image_shape(shape),
