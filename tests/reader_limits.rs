@@ -274,6 +274,16 @@ fn csv_gzip_bomb_of_5_mb_fails_at_the_line_cap() {
         "peak heap {peak} bytes"
     );
 
+    // A line of commas is walked, not collected (16 bytes per field would be 128 MiB).
+    let commas = vec![b','; 8 * MIB];
+    let no_header = CsvOptions {
+        header: csv::Header::Absent,
+        ..CsvOptions::default()
+    };
+    let (r, peak) = peak_of(|| csv::parse::<f64>(&commas, Path::new("commas.csv"), &no_header));
+    assert!(matches!(r, Err(Error::Format { .. })), "{r:?}");
+    assert!(peak < 3 * 8 * MIB, "peak heap {peak} bytes");
+
     // The same file given to the MAT reader is refused at its header.
     let (r, peak) = peak_of(|| MatFile::parse(&file, Path::new("bomb.csv.gz")));
     let (offset, _, _) = format_error(r);

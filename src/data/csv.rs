@@ -144,24 +144,26 @@ pub fn parse<T: Scalar>(bytes: &[u8], path: &Path, options: &CsvOptions) -> Resu
         if text.trim().is_empty() {
             continue;
         }
-        let fields: Vec<&str> = text.split(',').map(str::trim).collect();
+        // The fields are walked, not collected: a line of commas costs no more than itself.
+        let fields = || text.split(',').map(str::trim);
+        let count = text.bytes().filter(|&b| b == b',').count() + 1;
         if first_line {
             first_line = false;
             let is_header = match options.header {
                 Header::Present => true,
                 Header::Absent => false,
-                Header::Auto => fields.iter().any(|f| f.parse::<f64>().is_err()),
+                Header::Auto => fields().any(|f| f.parse::<f64>().is_err()),
             };
             if is_header {
                 continue;
             }
         }
-        let w = *width.get_or_insert(fields.len());
-        if fields.len() != w {
+        let w = *width.get_or_insert(count);
+        if count != w {
             return Err(err(
                 line_at,
                 format!("{w} fields on line {line_no} (as on the first data line)"),
-                format!("{} fields", fields.len()),
+                format!("{count} fields"),
             ));
         }
         if w < 2 {
@@ -171,12 +173,12 @@ pub fn parse<T: Scalar>(bytes: &[u8], path: &Path, options: &CsvOptions) -> Resu
                 format!("{w} field(s)"),
             ));
         }
-        let (label_field, feature_fields) = match options.label {
-            LabelColumn::Last => (fields[w - 1], &fields[..w - 1]),
-            LabelColumn::First => (fields[0], &fields[1..]),
+        let (label_field, skip) = match options.label {
+            LabelColumn::Last => (text.rsplit(',').next().unwrap_or_default().trim(), 0),
+            LabelColumn::First => (fields().next().unwrap_or_default(), 1),
         };
-        values.try_reserve(feature_fields.len()).map_err(oom)?;
-        for (k, f) in feature_fields.iter().enumerate() {
+        let feature_fields = fields().skip(skip).take(w - 1);
+        for (k, f) in feature_fields.enumerate() {
             let v = f
                 .parse::<f64>()
                 .ok()
@@ -194,6 +196,8 @@ pub fn parse<T: Scalar>(bytes: &[u8], path: &Path, options: &CsvOptions) -> Resu
                         excerpt::quote(f),
                     )
                 })?;
+            // Grown as values parse, so memory follows the numbers really read.
+            values.try_reserve(1).map_err(oom)?;
             values.push(v);
         }
         let label = label_field
