@@ -11,9 +11,9 @@
 //! field longer than 64 characters quoted in part, with its length). Blank lines are skipped.
 //!
 //! The file is read line by line: a line may hold at most
-//! [`limits::max_csv_line`](super::limits::max_csv_line) bytes (16 MiB by default), a gzip
+//! [`limits::max_csv_line`] bytes (16 MiB by default), a gzip
 //! file (every member of a multi-member one) is decompressed as it is read, at most
-//! [`limits::max_decompressed`](super::limits::max_decompressed) bytes (1 GiB by default),
+//! [`limits::max_decompressed`] bytes (1 GiB by default),
 //! and offsets in its errors count decompressed bytes.
 //!
 //! ```
@@ -102,8 +102,8 @@ impl CsvOptions {
 ///
 /// The input is read line by line, so memory follows the values read, not the file: a gzip
 /// file is decompressed as it is parsed (every member of a multi-member file), up to
-/// [`limits::max_decompressed`](super::limits::max_decompressed) bytes, and a line may hold
-/// at most [`limits::max_csv_line`](super::limits::max_csv_line) bytes. In a gzip file,
+/// [`limits::max_decompressed`] bytes, and a line may hold
+/// at most [`limits::max_csv_line`] bytes. In a gzip file,
 /// error offsets count decompressed bytes (and the errors say so). A field quoted in an error
 /// is cut after 64 characters (with its length).
 ///

@@ -9,7 +9,7 @@
 //! Sizes are checked against the bytes actually present before anything is allocated, so a
 //! corrupt header claiming 2³² × 2³² × 2³² values is an error, not an allocation; a gzip
 //! file is inflated only up to the size its header promises, and at most
-//! [`limits::max_decompressed`](super::limits::max_decompressed) bytes (1 GiB by default).
+//! [`limits::max_decompressed`] bytes (1 GiB by default).
 //! Offsets in errors about a gzip file count decompressed bytes.
 //!
 //! ```no_run
@@ -45,7 +45,7 @@ pub struct IdxArray {
 /// `∏ sizes` data bytes, then the check that the stream ends there. Every member of a
 /// multi-member gzip file (`cat a.gz b.gz`) is read. The data buffer grows as bytes arrive,
 /// so memory follows the bytes really present, and at most
-/// [`limits::max_decompressed`](super::limits::max_decompressed) bytes are decompressed.
+/// [`limits::max_decompressed`] bytes are decompressed.
 /// In a gzip file, error offsets count decompressed bytes (and the errors say so).
 ///
 /// # Errors
