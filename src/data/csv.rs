@@ -4,10 +4,17 @@
 //! read it with [`CsvOptions::pixels`], which divides the features by 255 and records the
 //! 28 × 28 row-major image shape.
 //!
-//! Every field must parse as a finite number, every line must have as many fields as the
-//! first, and labels must be whole numbers `≥ 0` (and below `num_classes` when given);
-//! otherwise the error names the file, the line's byte offset, what was expected and what was
-//! found. Blank lines are skipped.
+//! Every field must parse as a finite number (that stays finite in the scalar type read, so
+//! `1e39` is an error for `f32`), every line must have as many fields as the first, and
+//! labels must be whole numbers `≥ 0` (and below `num_classes` when given); otherwise the
+//! error names the file, the line's byte offset, what was expected and what was found (a
+//! field longer than 64 characters quoted in part, with its length). Blank lines are skipped.
+//!
+//! The file is read line by line: a line may hold at most
+//! [`limits::max_csv_line`] bytes (16 MiB by default), a gzip
+//! file (every member of a multi-member one) is decompressed as it is read, at most
+//! [`limits::max_decompressed`] bytes (1 GiB by default),
+//! and offsets in its errors count decompressed bytes.
 //!
 //! ```
 //! use deepmultinet::data::csv::{self, CsvOptions};
@@ -20,8 +27,8 @@
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 
-use super::source;
-use super::{Dataset, ImageShape};
+use super::stream::Stream;
+use super::{Dataset, ImageShape, excerpt, limits, source};
 use crate::error::Result;
 use crate::scalar::Scalar;
 use nalgebra::DMatrix;
@@ -93,87 +100,105 @@ impl CsvOptions {
 
 /// Parses CSV bytes (gzip or raw); `path` names the source in errors.
 ///
+/// The input is read line by line, so memory follows the values read, not the file: a gzip
+/// file is decompressed as it is parsed (every member of a multi-member file), up to
+/// [`limits::max_decompressed`] bytes, and a line may hold
+/// at most [`limits::max_csv_line`] bytes. In a gzip file,
+/// error offsets count decompressed bytes (and the errors say so). A field quoted in an error
+/// is cut after 64 characters (with its length).
+///
 /// # Errors
-/// [`crate::Error::Format`] for a field that is not a finite number, a ragged line, a label
-/// that is not a whole number in range, or no data; [`crate::Error::ShapeMismatch`] if
-/// `options.image` does not match the number of features;
-/// [`crate::Error::InvalidParameter`] for a non-positive or non-finite `divide_by`.
+/// [`crate::Error::Format`] for a field that is not a finite number (or, read as `f32`, is
+/// beyond `f32`'s range), a ragged line, a label that is not a whole number in range, no
+/// data, a line or a decompressed size beyond its cap, or a corrupt gzip stream;
+/// [`crate::Error::ShapeMismatch`] if `options.image` does not match the number of features;
+/// [`crate::Error::InvalidParameter`] for a non-positive or non-finite `divide_by`;
+/// [`crate::Error::Io`] (kind `OutOfMemory`) if the values do not fit in memory.
 pub fn parse<T: Scalar>(bytes: &[u8], path: &Path, options: &CsvOptions) -> Result<Dataset<T>> {
     crate::check::positive("divide_by", options.divide_by)?;
-    let raw = source::maybe_gunzip(bytes, path, FORMAT)?;
-    let err = |offset: usize, expected: String, found: String| {
-        source::format_error(path, FORMAT, offset as u64, expected, found)
-    };
+    let max_line = limits::max_csv_line();
+    let mut s = Stream::maybe_gunzip(bytes, path, FORMAT);
+    let loc = s.locator();
+    let err = |offset: u64, expected: String, found: String| loc.error(offset, expected, found);
+    let oom = |e| source::out_of_memory(path, e);
     let mut values: Vec<T> = Vec::new();
     let mut labels: Vec<usize> = Vec::new();
     let mut width: Option<usize> = None;
-    let mut offset = 0usize;
     let mut first_line = true;
-    for (line_no, line) in raw.split(|&b| b == b'\n').enumerate() {
-        let line_at = offset;
-        offset += line.len() + 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let text = std::str::from_utf8(line).map_err(|e| {
+    let mut line = Vec::new();
+    let mut line_no = 0usize;
+    loop {
+        let line_at = s.offset();
+        if !s.line(&mut line, max_line)? {
+            break;
+        }
+        line_no += 1;
+        let bytes = line.strip_suffix(b"\r").unwrap_or(&line);
+        let text = std::str::from_utf8(bytes).map_err(|e| {
             err(
                 line_at,
-                format!("UTF-8 text on line {}", line_no + 1),
+                format!("UTF-8 text on line {line_no}"),
                 format!("invalid byte at column {}", e.valid_up_to() + 1),
             )
         })?;
         if text.trim().is_empty() {
             continue;
         }
-        let fields: Vec<&str> = text.split(',').map(str::trim).collect();
+        // The fields are walked, not collected: a line of commas costs no more than itself.
+        let fields = || text.split(',').map(str::trim);
+        let count = text.bytes().filter(|&b| b == b',').count() + 1;
         if first_line {
             first_line = false;
             let is_header = match options.header {
                 Header::Present => true,
                 Header::Absent => false,
-                Header::Auto => fields.iter().any(|f| f.parse::<f64>().is_err()),
+                Header::Auto => fields().any(|f| f.parse::<f64>().is_err()),
             };
             if is_header {
                 continue;
             }
         }
-        let w = *width.get_or_insert(fields.len());
-        if fields.len() != w {
+        let w = *width.get_or_insert(count);
+        if count != w {
             return Err(err(
                 line_at,
-                format!(
-                    "{w} fields on line {} (as on the first data line)",
-                    line_no + 1
-                ),
-                format!("{} fields", fields.len()),
+                format!("{w} fields on line {line_no} (as on the first data line)"),
+                format!("{count} fields"),
             ));
         }
         if w < 2 {
             return Err(err(
                 line_at,
-                format!("at least one feature and a label on line {}", line_no + 1),
+                format!("at least one feature and a label on line {line_no}"),
                 format!("{w} field(s)"),
             ));
         }
-        let (label_field, feature_fields) = match options.label {
-            LabelColumn::Last => (fields[w - 1], &fields[..w - 1]),
-            LabelColumn::First => (fields[0], &fields[1..]),
+        let (label_field, skip) = match options.label {
+            LabelColumn::Last => (text.rsplit(',').next().unwrap_or_default().trim(), 0),
+            LabelColumn::First => (fields().next().unwrap_or_default(), 1),
         };
-        for (k, f) in feature_fields.iter().enumerate() {
-            let v: f64 = f
-                .parse()
+        let feature_fields = fields().skip(skip).take(w - 1);
+        for (k, f) in feature_fields.enumerate() {
+            let v = f
+                .parse::<f64>()
                 .ok()
-                .filter(|v: &f64| v.is_finite())
+                .filter(|v| v.is_finite())
+                .map(|v| T::of(v / options.divide_by))
+                .filter(|v| v.as_f64().is_finite())
                 .ok_or_else(|| {
                     err(
                         line_at,
                         format!(
-                            "a finite number in feature {} of line {}",
+                            "a finite number in feature {} of line {line_no}{}",
                             k + 1,
-                            line_no + 1
+                            range_note::<T>(options.divide_by)
                         ),
-                        format!("`{f}`"),
+                        excerpt::quote(f),
                     )
                 })?;
-            values.push(T::of(v / options.divide_by));
+            // Grown as values parse, so memory follows the numbers really read.
+            values.try_reserve(1).map_err(oom)?;
+            values.push(v);
         }
         let label = label_field
             .parse::<f64>()
@@ -187,10 +212,11 @@ pub fn parse<T: Scalar>(bytes: &[u8], path: &Path, options: &CsvOptions) -> Resu
                     .map_or("≥ 0".to_string(), |k| format!("in 0..{k}"));
                 err(
                     line_at,
-                    format!("a whole-number label {range} on line {}", line_no + 1),
-                    format!("`{label_field}`"),
+                    format!("a whole-number label {range} on line {line_no}"),
+                    excerpt::quote(label_field),
                 )
             })?;
+        labels.try_reserve(1).map_err(oom)?;
         labels.push(label);
     }
     let Some(w) = width else {
@@ -205,6 +231,16 @@ pub fn parse<T: Scalar>(bytes: &[u8], path: &Path, options: &CsvOptions) -> Resu
     match options.image {
         Some(shape) => ds.with_image_shape(shape),
         None => Ok(ds),
+    }
+}
+
+/// What a feature must also be, beyond finite: finite in `T` once divided by `divide_by`.
+fn range_note<T: Scalar>(divide_by: f64) -> String {
+    match (T::NAME, divide_by == 1.0) {
+        ("f64", true) => String::new(),
+        ("f64", false) => format!(" once divided by {divide_by}"),
+        (name, true) => format!(" within {name}'s range"),
+        (name, false) => format!(" within {name}'s range once divided by {divide_by}"),
     }
 }
 

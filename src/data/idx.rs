@@ -7,7 +7,10 @@
 //! with the gzip magic `1f 8b` is decompressed first.
 //!
 //! Sizes are checked against the bytes actually present before anything is allocated, so a
-//! corrupt header claiming 2³² × 2³² × 2³² values is an error, not an allocation.
+//! corrupt header claiming 2³² × 2³² × 2³² values is an error, not an allocation; a gzip
+//! file is inflated only up to the size its header promises, and at most
+//! [`limits::max_decompressed`] bytes (1 GiB by default).
+//! Offsets in errors about a gzip file count decompressed bytes.
 //!
 //! ```no_run
 //! use deepmultinet::data::idx::{self, Split};
@@ -16,8 +19,9 @@
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 
-use super::source::{self, Cursor};
+use super::stream::{self, Stream};
 use super::{Dataset, FASHION_MNIST_CLASSES, ImageShape};
+use super::{excerpt, limits, source};
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
 use std::path::{Path, PathBuf};
@@ -37,9 +41,17 @@ pub struct IdxArray {
 
 /// Parses IDX bytes (gzip or raw). `path` is only used in error messages.
 ///
+/// A gzip file is decompressed only as far as its header promises: the header, then exactly
+/// `∏ sizes` data bytes, then the check that the stream ends there. Every member of a
+/// multi-member gzip file (`cat a.gz b.gz`) is read. The data buffer grows as bytes arrive,
+/// so memory follows the bytes really present, and at most
+/// [`limits::max_decompressed`] bytes are decompressed.
+/// In a gzip file, error offsets count decompressed bytes (and the errors say so).
+///
 /// # Errors
 /// [`Error::Format`] for a bad magic number, an unsupported type, a size product that
-/// overflows, or a data length that differs from the sizes.
+/// overflows or exceeds the decompression cap, a data length that differs from the sizes,
+/// or a corrupt gzip stream.
 ///
 /// ```
 /// use deepmultinet::data::idx;
@@ -50,11 +62,10 @@ pub struct IdxArray {
 /// # Ok::<(), deepmultinet::Error>(())
 /// ```
 pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray> {
-    let raw = source::maybe_gunzip(bytes, path, FORMAT)?;
-    let mut c = Cursor::new(&raw, path, FORMAT).big_endian(true);
-    let magic = c.take(4, "the magic number")?;
+    let mut s = Stream::maybe_gunzip(bytes, path, FORMAT).big_endian(true);
+    let magic = s.array::<4>("the magic number")?;
     if magic[0] != 0 || magic[1] != 0 {
-        return Err(c.error_at(
+        return Err(s.error_at(
             0,
             "magic number 0x0000TTDD (two zero bytes, type, dimensions)",
             format!(
@@ -64,39 +75,68 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<IdxArray> {
         ));
     }
     if magic[2] != TYPE_U8 {
-        return Err(c.error_at(
+        return Err(s.error_at(
             2,
             "data type 0x08 (unsigned byte)",
             format!("type 0x{:02x}", magic[2]),
         ));
     }
-    let ndims = magic[3] as usize;
+    let ndims = usize::from(magic[3]);
     if ndims == 0 {
-        return Err(c.error_at(3, "at least 1 dimension", "0"));
+        return Err(s.error_at(3, "at least 1 dimension", "0"));
     }
     let mut dims = Vec::with_capacity(ndims);
     let mut count: usize = 1;
     for d in 0..ndims {
-        let at = c.offset();
-        let n = c.u32(&format!("size of dimension {d}"))? as usize;
+        let at = s.offset();
+        let n = s.u32(&format!("size of dimension {d}"))? as usize;
         count = count.checked_mul(n).ok_or_else(|| {
-            c.error_at(
+            s.error_at(
                 at,
                 "dimension sizes whose product fits in memory",
-                format!("sizes {dims:?} then {n}: the product overflows"),
+                format!(
+                    "sizes {} then {n}: the product overflows",
+                    excerpt::list(&dims)
+                ),
             )
         })?;
         dims.push(n);
     }
-    let data_at = c.offset();
-    if c.remaining() != count {
-        return Err(c.error_at(
-            data_at,
-            format!("{count} data byte(s) for dimensions {dims:?}"),
-            format!("{} byte(s)", c.remaining()),
-        ));
+    let data_at = s.offset();
+    let what = || {
+        format!(
+            "{count} data byte(s) for dimensions {}",
+            excerpt::list(&dims)
+        )
+    };
+    match s.remaining() {
+        Some(left) if left != count as u64 => {
+            return Err(s.error_at(data_at, what(), format!("{left} byte(s)")));
+        }
+        Some(_) => {}
+        None => {
+            let cap = limits::max_decompressed();
+            if (count as u64).saturating_add(data_at) > cap {
+                return Err(s.error_at(
+                    data_at,
+                    format!(
+                        "{} (at most {cap} decompressed bytes in all: the cap \
+                         data::limits::max_decompressed; data::limits::set_max_decompressed \
+                         raises it)",
+                        what()
+                    ),
+                    format!("a header promising {count} data byte(s)"),
+                ));
+            }
+        }
     }
-    let data = c.take(count, "the data")?.to_vec();
+    let data = s.bytes(
+        count,
+        &format!("the data (dimensions {})", excerpt::list(&dims)),
+    )?;
+    if !s.at_end()? {
+        return Err(s.error(format!("the end of the data after {}", what()), "more data"));
+    }
     Ok(IdxArray { dims, data })
 }
 
@@ -121,7 +161,13 @@ pub fn dataset_from_arrays<T: Scalar>(
     num_classes: usize,
 ) -> Result<Dataset<T>> {
     let bad_rank = |path: &Path, expected: &str, dims: &[usize]| {
-        source::format_error(path, FORMAT, 3, expected, format!("dimensions {dims:?}"))
+        source::format_error(
+            path,
+            FORMAT,
+            3,
+            expected,
+            format!("dimensions {}", excerpt::list(dims)),
+        )
     };
     let (n, shape) = match images.dims.as_slice() {
         &[n, rows, cols] => (n, Some(ImageShape::row_major(rows, cols))),
@@ -174,15 +220,29 @@ pub fn dataset_from_arrays<T: Scalar>(
 ///
 /// # Errors
 /// [`Error::Io`] / [`Error::Format`] for unreadable or malformed files, when the label count
-/// differs from the image count, or when a label is not below `num_classes`.
+/// differs from the image count, or when a label is not below `num_classes` (offsets into a
+/// gzip file count decompressed bytes, as the error says).
 pub fn load<T: Scalar>(
     images: impl AsRef<Path>,
     labels: impl AsRef<Path>,
     num_classes: usize,
 ) -> Result<Dataset<T>> {
     let (ip, lp) = (images.as_ref(), labels.as_ref());
-    let (ia, la) = (read(ip)?, read(lp)?);
-    dataset_from_arrays(&ia, ip, &la, lp, num_classes)
+    let (ib, lb) = (source::read_file(ip)?, source::read_file(lp)?);
+    let (ia, la) = (parse(&ib, ip)?, parse(&lb, lp)?);
+    dataset_from_arrays(&ia, ip, &la, lp, num_classes).map_err(|e| {
+        // Offsets into a gzip file count decompressed bytes; say so.
+        let e = if source::is_gzip(&lb) {
+            stream::gzip_note(e, lp)
+        } else {
+            e
+        };
+        if source::is_gzip(&ib) && ip != lp {
+            stream::gzip_note(e, ip)
+        } else {
+            e
+        }
+    })
 }
 
 /// Which half of an MNIST-style directory to load.

@@ -7,6 +7,12 @@
 //! | [`mat`] | MATLAB 5.0 MAT-files (the course's `ex3weights.mat`, `ex4data1.mat` layout) |
 //! | [`csv`] | rows of features then a label, optional header, gzip or raw |
 //!
+//! A reader allocates in proportion to the bytes it has read and checked, never to a size a
+//! header claims; compressed input is inflated as it is parsed and capped, as is a CSV line
+//! ([`limits`]). Bad input is an [`Error::Format`] naming the file, the byte offset (in
+//! decompressed bytes for a gzip file, as the error says), what was expected and what was
+//! found (quoted input cut after 64 characters); features must be finite in the scalar read.
+//!
 //! Datasets of pictures carry their [`ImageShape`] (height, width, [`PixelOrder`]), which
 //! [`inspect`](crate::inspect) takes as it is.
 //!
@@ -37,11 +43,15 @@ mod batch;
 pub mod csv;
 pub mod idx;
 mod image;
+pub mod limits;
 pub mod mat;
 pub mod paths;
 
 pub use batch::BatchBuffer;
+pub(crate) mod excerpt;
+mod inflate;
 pub(crate) mod source;
+mod stream;
 
 pub use image::{ImageShape, PixelOrder};
 

@@ -1,16 +1,12 @@
-//! Shared plumbing for the readers: reading a file, undoing gzip (detected from the magic
-//! bytes `1f 8b`), and a bounds-checked cursor whose every failure is an [`Error::Format`]
-//! naming the file, the byte offset, what was expected and what was found.
+//! Shared plumbing for the readers: reading a file, recognising gzip (the magic bytes
+//! `1f 8b`), the errors every reader gives, and a bounds-checked cursor over bytes in memory
+//! whose every failure is an [`Error::Format`] naming the file, the byte offset, what was
+//! expected and what was found. Decompressed input is read through
+//! [`Stream`](super::stream::Stream) instead.
 
 use crate::error::{Error, Result};
-use flate2::read::{GzDecoder, ZlibDecoder};
-use std::io::Read;
+use std::collections::TryReserveError;
 use std::path::Path;
-
-/// Upper bound on any decompressed stream (4 GiB): a corrupt or hostile stream cannot make a
-/// reader allocate without limit. Real datasets here are far below it (Fashion-MNIST's
-/// training images are 47 MB).
-pub(crate) const MAX_DECOMPRESSED: u64 = 1 << 32;
 
 /// Reads `path` whole.
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
@@ -25,51 +21,13 @@ pub(crate) fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
 }
 
-/// `bytes` itself, or its gunzipped content when it starts with the gzip magic.
-pub(crate) fn maybe_gunzip<'a>(
-    bytes: &'a [u8],
-    path: &Path,
-    format: &'static str,
-) -> Result<std::borrow::Cow<'a, [u8]>> {
-    if !is_gzip(bytes) {
-        return Ok(std::borrow::Cow::Borrowed(bytes));
+/// The [`Error::Io`] (kind `OutOfMemory`) for a buffer that could not grow while reading
+/// `path`.
+pub(crate) fn out_of_memory(path: &Path, e: TryReserveError) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::OutOfMemory, e),
     }
-    let out = inflate(GzDecoder::new(bytes), path, format, 0, "gzip")?;
-    Ok(std::borrow::Cow::Owned(out))
-}
-
-/// Decompresses a zlib stream (MAT's `miCOMPRESSED`).
-pub(crate) fn unzlib(
-    bytes: &[u8],
-    path: &Path,
-    format: &'static str,
-    offset: u64,
-) -> Result<Vec<u8>> {
-    inflate(ZlibDecoder::new(bytes), path, format, offset, "zlib")
-}
-
-fn inflate(
-    reader: impl Read,
-    path: &Path,
-    format: &'static str,
-    offset: u64,
-    what: &str,
-) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut limited = reader.take(MAX_DECOMPRESSED + 1);
-    limited
-        .read_to_end(&mut out)
-        .map_err(|e| format_error(path, format, offset, format!("a valid {what} stream"), e))?;
-    if out.len() as u64 > MAX_DECOMPRESSED {
-        return Err(format_error(
-            path,
-            format,
-            offset,
-            format!("at most {MAX_DECOMPRESSED} decompressed bytes"),
-            "more",
-        ));
-    }
-    Ok(out)
 }
 
 /// An [`Error::Format`].
@@ -89,13 +47,11 @@ pub(crate) fn format_error(
     }
 }
 
-/// A bounds-checked little/big-endian cursor over a byte slice.
+/// A bounds-checked little/big-endian cursor over a file's bytes.
 #[derive(Debug, Clone)]
 pub(crate) struct Cursor<'a> {
     bytes: &'a [u8],
     pos: usize,
-    /// Added to positions in errors (the slice's offset in the file).
-    base: u64,
     path: &'a Path,
     format: &'static str,
     big_endian: bool,
@@ -106,7 +62,6 @@ impl<'a> Cursor<'a> {
         Cursor {
             bytes,
             pos: 0,
-            base: 0,
             path,
             format,
             big_endian: false,
@@ -116,22 +71,15 @@ impl<'a> Cursor<'a> {
         self.big_endian = big;
         self
     }
-    pub(crate) fn with_base(mut self, base: u64) -> Self {
-        self.base = base;
-        self
-    }
-    /// Absolute offset of the cursor in the file.
+    /// Offset of the cursor in the file.
     pub(crate) fn offset(&self) -> u64 {
-        self.base + self.pos as u64
+        self.pos as u64
     }
     pub(crate) fn remaining(&self) -> usize {
         self.bytes.len().saturating_sub(self.pos)
     }
     pub(crate) fn is_at_end(&self) -> bool {
         self.remaining() == 0
-    }
-    pub(crate) fn path(&self) -> &'a Path {
-        self.path
     }
     pub(crate) fn is_big_endian(&self) -> bool {
         self.big_endian

@@ -2,7 +2,7 @@
 //! MAT parser itself is [`crate::data::mat`]).
 
 use crate::activation::Activation;
-use crate::data::mat::MatFile;
+use crate::data::mat::{MatFile, position};
 use crate::error::{Error, Result};
 use crate::loss::OutputLoss;
 use crate::network::Network;
@@ -14,8 +14,9 @@ use std::sync::Arc;
 /// column 0 the bias): exactly `[Theta1(:); Theta2(:); ...]`, with the sizes they imply.
 ///
 /// # Errors
-/// [`Error::Format`] if `Theta1` is missing, a matrix is not numeric, or consecutive
-/// matrices do not chain (`Theta_{l+1}` must have `rows(Theta_l) + 1` columns).
+/// [`Error::Format`] if `Theta1` is missing, a matrix is not numeric, holds a NaN or an
+/// infinity (or a value beyond `T`'s range), or consecutive matrices do not chain
+/// (`Theta_{l+1}` must have `rows(Theta_l) + 1` columns).
 pub fn thetas_from_mat<T: Scalar>(mat: &MatFile) -> Result<(Vec<usize>, Vec<T>)> {
     let mut sizes = Vec::new();
     let mut theta = Vec::new();
@@ -46,6 +47,18 @@ pub fn thetas_from_mat<T: Scalar>(mat: &MatFile) -> Result<(Vec<usize>, Vec<T>)>
                     l - 1
                 ),
                 found: format!("{} × {}", m.nrows(), m.ncols()),
+            });
+        }
+        if let Some(k) = m.iter().position(|t| !t.as_f64().is_finite()) {
+            return Err(Error::Format {
+                path: mat_path(mat),
+                format: "MAT",
+                offset,
+                expected: format!(
+                    "finite values in `{name}` (a model with NaN or infinite parameters is not \
+                     loaded)"
+                ),
+                found: format!("{:?} at {}", m[k].as_f64(), position(k, m.nrows())),
             });
         }
         if sizes.is_empty() {

@@ -2,8 +2,10 @@
 //! name, scalar) in the safetensors `__metadata__` map, and the heads that can be rebuilt from
 //! those names ([`LoadableHead`]).
 
+use super::offsets::Offsets;
 use super::safetensors::FORMAT;
 use crate::activation::{self, Activation};
+use crate::data::excerpt;
 use crate::data::source::format_error;
 use crate::error::{Error, Result};
 use crate::loss::{MeanSquaredError, OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
@@ -103,6 +105,7 @@ impl ModelInfo {
     pub(super) fn from_metadata(
         meta: &HashMap<String, String>,
         path: &Path,
+        at: &Offsets<'_>,
     ) -> Result<Option<Self>> {
         if !meta.contains_key("sizes") && !meta.contains_key("head") {
             return Ok(None);
@@ -111,9 +114,9 @@ impl ModelInfo {
             format_error(
                 path,
                 FORMAT,
-                8,
+                at.key(key),
                 format!("metadata `{key}`: {expected}"),
-                format!("`{found}`"),
+                excerpt::quote(found),
             )
         };
         let get = |key: &str| {
@@ -141,18 +144,19 @@ impl ModelInfo {
     /// # Errors
     /// [`Error::Format`] if the file records another head than `L`'s;
     /// [`Error::InvalidConfig`] if `L` cannot have the recorded output activation.
-    pub(super) fn head<L: LoadableHead>(&self, path: &Path) -> Result<L> {
+    pub(super) fn head<L: LoadableHead>(&self, path: &Path, at: &Offsets<'_>) -> Result<L> {
         let name = L::default().name();
         if self.head != name {
             return Err(format_error(
                 path,
                 FORMAT,
-                8,
+                at.key("head"),
                 format!("a model with head `{name}` (the type requested)"),
-                format!("head `{}`", self.head),
+                format!("head {}", excerpt::quote(&self.head)),
             ));
         }
         L::with_output_activation(&self.output_activation)
+            .map_err(|e| short_name_error(e, "output activation", &self.output_activation))
     }
 
     /// The hidden activations, by name.
@@ -162,7 +166,9 @@ impl ModelInfo {
     pub(super) fn hidden<T: Scalar>(&self) -> Result<Vec<Arc<dyn Activation<T>>>> {
         self.hidden_activations
             .iter()
-            .map(|n| activation::from_name::<T>(n))
+            .map(|n| {
+                activation::from_name::<T>(n).map_err(|e| short_name_error(e, "activation", n))
+            })
             .collect()
     }
 
@@ -170,7 +176,12 @@ impl ModelInfo {
     ///
     /// # Errors
     /// [`Error::Format`] if sizes, activations or head differ.
-    pub(super) fn check_matches(&self, mine: &ModelInfo, path: &Path) -> Result<()> {
+    pub(super) fn check_matches(
+        &self,
+        mine: &ModelInfo,
+        path: &Path,
+        at: &Offsets<'_>,
+    ) -> Result<()> {
         let same = self.sizes == mine.sizes
             && self.hidden_activations == mine.hidden_activations
             && self.head == mine.head
@@ -181,15 +192,26 @@ impl ModelInfo {
         Err(format_error(
             path,
             FORMAT,
-            8,
+            at.key("sizes"),
             format!(
                 "the given network's architecture: sizes {:?}, hidden {:?}, head {} ({})",
                 mine.sizes, mine.hidden_activations, mine.head, mine.output_activation
             ),
             format!(
-                "sizes {:?}, hidden {:?}, head {} ({})",
-                self.sizes, self.hidden_activations, self.head, self.output_activation
+                "sizes {}, hidden {}, head {} ({})",
+                excerpt::list(&self.sizes),
+                excerpt::list(&self.hidden_activations),
+                excerpt::clip(&self.head),
+                excerpt::clip(&self.output_activation)
             ),
         ))
     }
+}
+
+/// `e`, or for a name too long to quote whole, the same complaint with the name cut short.
+fn short_name_error(e: Error, what: &str, name: &str) -> Error {
+    if name.chars().count() <= excerpt::MAX_CHARS {
+        return e;
+    }
+    Error::InvalidConfig(format!("unknown {what} {}", excerpt::quote(name)))
 }

@@ -28,7 +28,16 @@
 //! shapes must match the caller's network, and `F32`/`F64` are converted to its scalar.
 //!
 //! Nothing is changed until the whole file has been checked: a load either succeeds or leaves
-//! the network as it was. A round trip with the same scalar is bit-exact.
+//! the network as it was. A round trip with the same scalar is bit-exact. Every parameter
+//! must be finite in the network's scalar: a tensor holding a NaN or an infinity (or, loaded
+//! into an `f32` network, an `F64` value beyond `f32`'s range) is refused, naming the tensor
+//! and the value's index.
+//!
+//! Errors give real byte offsets in the file: 0 for the 8-byte header length, the offset of
+//! a tensor's or a metadata key's quoted name in the JSON header (which starts at 8) for
+//! problems with its entry, and `8 + header length + start` (the value itself for a
+//! non-finite one) for problems with a tensor's data. Names and values quoted from the file
+//! are cut after 64 characters.
 //!
 //! The course's MAT weights are imported by [`from_mat`], [`import_mat_into`] and
 //! [`thetas_from_mat`].
@@ -60,12 +69,16 @@ mod mat;
 #[cfg(feature = "safetensors")]
 mod metadata;
 #[cfg(feature = "safetensors")]
+mod offsets;
+#[cfg(feature = "safetensors")]
 mod safetensors;
 
 pub use mat::{from_mat, import_mat_into, thetas_from_mat};
 #[cfg(feature = "safetensors")]
 pub use metadata::{LoadableHead, ModelInfo};
 
+#[cfg(feature = "safetensors")]
+use self::offsets::HEADER;
 #[cfg(feature = "safetensors")]
 use self::safetensors::{FORMAT, open, theta_from_tensors};
 #[cfg(feature = "safetensors")]
@@ -110,7 +123,7 @@ pub fn save<L: OutputLoss>(net: &Network<L>, path: impl AsRef<Path>) -> Result<(
 /// malformed.
 #[cfg(feature = "safetensors")]
 pub fn info_from_bytes(bytes: &[u8], path: &Path) -> Result<Option<ModelInfo>> {
-    Ok(open(bytes, path)?.1)
+    Ok(open(bytes, path)?.info)
 }
 
 /// The architecture stored in a model file, `None` for a file without our metadata.
@@ -130,8 +143,7 @@ pub fn read_info(path: impl AsRef<Path>) -> Result<Option<ModelInfo>> {
 /// [`Error::Format`](crate::Error::Format) if the bytes are not a valid safetensors file or hold no tensors.
 #[cfg(feature = "safetensors")]
 pub fn weight_dtype(bytes: &[u8], path: &Path) -> Result<String> {
-    let (st, _) = open(bytes, path)?;
-    self::safetensors::first_dtype(&st, path)
+    self::safetensors::first_dtype(&open(bytes, path)?, path)
 }
 
 /// Rebuilds a network from safetensors bytes carrying our metadata; `path` names the source
@@ -139,24 +151,25 @@ pub fn weight_dtype(bytes: &[u8], path: &Path) -> Result<String> {
 ///
 /// # Errors
 /// [`Error::Format`](crate::Error::Format) if the bytes are not valid safetensors, carry no architecture metadata
-/// (use [`load_into`] then), record a head other than `L`'s, or hold tensors whose names or
-/// shapes disagree with the metadata; [`Error::InvalidConfig`](crate::Error::InvalidConfig) for an unknown activation.
+/// (use [`load_into`] then), record a head other than `L`'s, hold tensors whose names or
+/// shapes disagree with the metadata, or hold a parameter that is not finite in `L`'s
+/// scalar; [`Error::InvalidConfig`](crate::Error::InvalidConfig) for an unknown activation.
 #[cfg(feature = "safetensors")]
 pub fn from_bytes<L: LoadableHead>(bytes: &[u8], path: &Path) -> Result<Network<L>> {
-    let (st, info) = open(bytes, path)?;
-    let info = info.ok_or_else(|| {
+    let file = open(bytes, path)?;
+    let info = file.info.as_ref().ok_or_else(|| {
         format_error(
             path,
             FORMAT,
-            8,
+            HEADER,
             "architecture metadata (sizes, activations, head); for a file without it, build \
              the network and use io::load_into",
             "no deepmultinet metadata",
         )
     })?;
-    let head = info.head::<L>(path)?;
+    let head = info.head::<L>(path, &file.at)?;
     let hidden = info.hidden::<L::Scalar>()?;
-    let theta = theta_from_tensors::<L::Scalar>(&st, &info.sizes, path)?;
+    let theta = theta_from_tensors::<L::Scalar>(&file, &info.sizes, path)?;
     Network::from_parts(&info.sizes, hidden, head, theta)
 }
 
@@ -176,18 +189,19 @@ pub fn load<L: LoadableHead>(path: impl AsRef<Path>) -> Result<Network<L>> {
 ///
 /// # Errors
 /// [`Error::Format`](crate::Error::Format) if the bytes are not valid safetensors, the metadata disagrees with
-/// `net`, or the tensors' names or shapes do not fit `net`'s sizes.
+/// `net`, the tensors' names or shapes do not fit `net`'s sizes, or a parameter is not
+/// finite in `net`'s scalar.
 #[cfg(feature = "safetensors")]
 pub fn from_bytes_into<L: OutputLoss>(
     net: &mut Network<L>,
     bytes: &[u8],
     path: &Path,
 ) -> Result<()> {
-    let (st, info) = open(bytes, path)?;
-    if let Some(info) = info {
-        info.check_matches(&ModelInfo::of(net), path)?;
+    let file = open(bytes, path)?;
+    if let Some(info) = &file.info {
+        info.check_matches(&ModelInfo::of(net), path, &file.at)?;
     }
-    let theta = theta_from_tensors::<L::Scalar>(&st, net.sizes(), path)?;
+    let theta = theta_from_tensors::<L::Scalar>(&file, net.sizes(), path)?;
     net.set_params(&theta)
 }
 

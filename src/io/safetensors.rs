@@ -3,12 +3,14 @@
 //! `F32` or `F64`, converted, on read).
 
 use super::metadata::ModelInfo;
+use super::offsets::{HEADER, Offsets};
+use crate::data::excerpt;
 use crate::data::source::format_error;
 use crate::error::{Error, Result};
 use crate::loss::OutputLoss;
 use crate::network::Network;
 use crate::scalar::Scalar;
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::{Dtype, Metadata, SafeTensors, TensorView};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -78,34 +80,52 @@ pub(super) fn serialize<L: OutputLoss>(
         .map_err(|e| Error::InvalidConfig(format!("safetensors serialisation: {e}")))
 }
 
-/// The tensors of `bytes` and our metadata, if the file carries it.
-pub(super) fn open<'a>(
-    bytes: &'a [u8],
-    path: &Path,
-) -> Result<(SafeTensors<'a>, Option<ModelInfo>)> {
-    let bad = |e: safetensors::SafeTensorError| {
-        format_error(path, FORMAT, 0, "a valid safetensors file", e)
-    };
-    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(bad)?;
+/// A safetensors file whose header the `safetensors` crate has checked: its tensors, where
+/// things are in it, and our metadata if it carries it.
+pub(super) struct Opened<'a> {
+    pub(super) tensors: SafeTensors<'a>,
+    pub(super) info: Option<ModelInfo>,
+    pub(super) at: Offsets<'a>,
+    meta: Metadata,
+}
+
+impl Opened<'_> {
+    /// Offset of the data of tensor `name`.
+    fn data_offset(&self, name: &str) -> u64 {
+        let start = self.meta.info(name).map_or(0, |i| i.data_offsets.0 as u64);
+        self.at.data().saturating_add(start)
+    }
+}
+
+/// Opens the safetensors file `bytes`.
+pub(super) fn open<'a>(bytes: &'a [u8], path: &Path) -> Result<Opened<'a>> {
+    let at = Offsets::new(bytes);
+    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| at.crate_error(path, e))?;
     let info = match meta.metadata() {
-        Some(m) => ModelInfo::from_metadata(m, path)?,
+        Some(m) => ModelInfo::from_metadata(m, path, &at)?,
         None => None,
     };
-    let st = SafeTensors::deserialize(bytes).map_err(bad)?;
-    Ok((st, info))
+    let tensors = SafeTensors::deserialize(bytes).map_err(|e| at.crate_error(path, e))?;
+    Ok(Opened {
+        tensors,
+        info,
+        at,
+        meta,
+    })
 }
 
 /// The dtype of the first tensor by name: `"f32"`, `"f64"`, or the safetensors name of
 /// another dtype.
-pub(super) fn first_dtype(st: &SafeTensors<'_>, path: &Path) -> Result<String> {
-    let mut names = st.names();
+pub(super) fn first_dtype(file: &Opened<'_>, path: &Path) -> Result<String> {
+    let mut names = file.tensors.names();
     names.sort();
     let first = names
         .first()
-        .ok_or_else(|| format_error(path, FORMAT, 8, "at least one tensor", "none"))?;
-    let t = st
+        .ok_or_else(|| format_error(path, FORMAT, HEADER, "at least one tensor", "none"))?;
+    let t = file
+        .tensors
         .tensor(first)
-        .map_err(|e| format_error(path, FORMAT, 8, "readable tensors", e))?;
+        .map_err(|e| file.at.crate_error(path, e))?;
     Ok(match t.dtype() {
         Dtype::F32 => "f32".into(),
         Dtype::F64 => "f64".into(),
@@ -128,43 +148,86 @@ fn layer_key(name: &str) -> Option<(usize, bool)> {
     Some((index, is_weight))
 }
 
-fn values<T: Scalar>(t: &TensorView<'_>, name: &str, path: &Path) -> Result<Vec<T>> {
-    let data = t.data();
-    let n: usize = t.shape().iter().product();
-    let out: Option<Vec<T>> = match t.dtype() {
-        Dtype::F32 if data.len() == n * 4 => Some(
-            data.chunks_exact(4)
-                .map(|c| T::of(f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))))
-                .collect(),
-        ),
-        Dtype::F64 if data.len() == n * 8 => Some(
-            data.chunks_exact(8)
-                .map(|c| {
-                    let mut b = [0u8; 8];
-                    b.copy_from_slice(c);
-                    T::of(f64::from_le_bytes(b))
-                })
-                .collect(),
-        ),
-        _ => None,
-    };
-    out.ok_or_else(|| {
-        format_error(
-            path,
-            FORMAT,
-            8,
-            format!("tensor `{name}` as F32 or F64 with {n} values"),
-            format!("{:?} with {} bytes", t.dtype(), data.len()),
-        )
-    })
+/// Decodes one little-endian value of a float dtype.
+type Decode = fn(&[u8]) -> f64;
+
+fn decode_f32(c: &[u8]) -> f64 {
+    f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
 }
 
-/// Reads θ for `sizes` from the tensors, checking names, count and shapes.
+fn decode_f64(c: &[u8]) -> f64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(c);
+    f64::from_le_bytes(b)
+}
+
+/// The values of tensor `name` converted to `T`, every one finite.
+fn values<T: Scalar>(
+    file: &Opened<'_>,
+    t: &TensorView<'_>,
+    name: &str,
+    path: &Path,
+) -> Result<Vec<T>> {
+    let data = t.data();
+    let start = file.data_offset(name);
+    let n = t
+        .shape()
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    let (size, decode): (usize, Decode) = match t.dtype() {
+        Dtype::F32 => (4, decode_f32),
+        Dtype::F64 => (8, decode_f64),
+        _ => (0, decode_f64),
+    };
+    if size == 0 || n.and_then(|n| n.checked_mul(size)) != Some(data.len()) {
+        return Err(format_error(
+            path,
+            FORMAT,
+            start,
+            format!(
+                "tensor {} as F32 or F64 with {} values",
+                excerpt::quote(name),
+                n.map_or("too many".into(), |n| n.to_string())
+            ),
+            format!("{:?} with {} bytes", t.dtype(), data.len()),
+        ));
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(data.len() / size)
+        .map_err(|e| crate::data::source::out_of_memory(path, e))?;
+    for (i, c) in data.chunks_exact(size).enumerate() {
+        let x = decode(c);
+        let v = T::of(x);
+        if !v.as_f64().is_finite() {
+            let what = if x.is_finite() {
+                format!("{x:?}, beyond {}'s range,", T::NAME)
+            } else {
+                format!("{x:?}")
+            };
+            return Err(format_error(
+                path,
+                FORMAT,
+                start.saturating_add((i * size) as u64),
+                format!(
+                    "finite parameters in {} (a model with NaN or infinite parameters is not \
+                     loaded)",
+                    T::NAME
+                ),
+                format!("{what} at index {i} of tensor {}", excerpt::quote(name)),
+            ));
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Reads θ for `sizes` from the tensors, checking names, count, shapes and values.
 pub(super) fn theta_from_tensors<T: Scalar>(
-    st: &SafeTensors<'_>,
+    file: &Opened<'_>,
     sizes: &[usize],
     path: &Path,
 ) -> Result<Vec<T>> {
+    let st = &file.tensors;
     let layers = sizes.len().saturating_sub(1);
     // (index, weight name, bias name)
     let mut weights: Vec<(usize, String)> = Vec::new();
@@ -177,9 +240,9 @@ pub(super) fn theta_from_tensors<T: Scalar>(
                 return Err(format_error(
                     path,
                     FORMAT,
-                    8,
+                    file.at.key(name),
                     "only Linear layer tensors named `<prefix><index>.weight` / `.bias`",
-                    format!("tensor `{name}`"),
+                    format!("tensor {}", excerpt::quote(name)),
                 ));
             }
         }
@@ -192,27 +255,35 @@ pub(super) fn theta_from_tensors<T: Scalar>(
         return Err(format_error(
             path,
             FORMAT,
-            8,
-            format!("{layers} weight/bias pair(s) for sizes {sizes:?}"),
-            format!("weights at indices {w_idx:?}, biases at indices {b_idx:?}"),
+            HEADER,
+            format!(
+                "{layers} weight/bias pair(s) for sizes {}",
+                excerpt::list(sizes)
+            ),
+            format!(
+                "weights at indices {}, biases at indices {}",
+                excerpt::list(&w_idx),
+                excerpt::list(&b_idx)
+            ),
         ));
     }
     // Check every tensor (shapes are bounded by the file's size) before allocating θ.
     let mut layers_data: Vec<(Vec<T>, Vec<T>)> = Vec::with_capacity(layers);
     for (l, ((_, wn), (_, bn))) in weights.iter().zip(&biases).enumerate() {
         let (out, inp) = (sizes[l + 1], sizes[l]);
-        let get = |name: &str| {
-            st.tensor(name)
-                .map_err(|e| format_error(path, FORMAT, 8, format!("tensor `{name}`"), e))
-        };
+        let get = |name: &str| st.tensor(name).map_err(|e| file.at.crate_error(path, e));
         let (wt, bt) = (get(wn)?, get(bn)?);
         let shape_err = |name: &str, expected: String, found: &[usize]| {
             format_error(
                 path,
                 FORMAT,
-                8,
-                format!("tensor `{name}` of shape {expected} (layer {l} of sizes {sizes:?})"),
-                format!("shape {found:?}"),
+                file.at.key(name),
+                format!(
+                    "tensor {} of shape {expected} (layer {l} of sizes {})",
+                    excerpt::quote(name),
+                    excerpt::list(sizes)
+                ),
+                format!("shape {}", excerpt::list(found)),
             )
         };
         if wt.shape() != [out, inp] {
@@ -221,7 +292,7 @@ pub(super) fn theta_from_tensors<T: Scalar>(
         if bt.shape() != [out] {
             return Err(shape_err(bn, format!("[{out}]"), bt.shape()));
         }
-        layers_data.push((values(&wt, wn, path)?, values(&bt, bn, path)?));
+        layers_data.push((values(file, &wt, wn, path)?, values(file, &bt, bn, path)?));
     }
     let layout = crate::layout::Layout::new(sizes)?;
     let mut theta = vec![T::zero(); layout.num_params()];

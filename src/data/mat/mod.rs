@@ -20,9 +20,23 @@
 //! listed with their class so that asking for them gives a clear error. MAT v7.3 files are HDF5
 //! and are rejected with a hint; level-4 files are not read.
 //!
-//! Every size is checked against the bytes actually present before allocating, and a zlib
-//! stream is inflated with a hard cap, so corrupt input gives [`Error::Format`] (file, byte
-//! offset, what was expected, what was found) — never a panic or a huge allocation.
+//! Every size is checked against the bytes actually present before allocating, so corrupt
+//! input gives [`Error::Format`] (file, byte offset, what was expected, what was found) —
+//! never a panic or a huge allocation:
+//! * an `miCOMPRESSED` element is inflated as a stream, sub-element by sub-element, and the
+//!   size of a matrix's real part is checked against its dimensions before any of it is
+//!   inflated, so a small file claiming a huge element costs nothing; the elements of one
+//!   file inflate to at most [`limits::max_decompressed`](super::limits::max_decompressed)
+//!   bytes in all (1 GiB by default), and an inflated element of an unknown type (such as
+//!   the zeros of a bomb) is an error;
+//! * a numeric matrix element holds exactly its parts (flags, dimensions, a name of at most
+//!   4096 bytes, the real and the imaginary part);
+//! * errors inside an `miCOMPRESSED` element are at the element's offset in the file and
+//!   name the offset in its decompressed data.
+//!
+//! Values are read as stored, NaN and infinities included; [`MatFile::matrix`] refuses
+//! values that do not fit in the scalar type asked for, and [`dataset_from_mat`] refuses
+//! features that are not finite.
 //!
 //! Why not the `matfile` crate: version 0.5 reads both course files, but it prints parse
 //! errors to stdout/stderr from library code, inflates `miCOMPRESSED` without a size bound,
@@ -36,29 +50,20 @@
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 
+mod elements;
+mod numeric;
+
 use super::source::{self, Cursor};
-use super::{Dataset, ImageShape, PixelOrder};
-use crate::error::{Error, Result};
+use super::{Dataset, ImageShape, PixelOrder, excerpt};
+#[cfg(doc)]
+use crate::error::Error;
+use crate::error::Result;
 use crate::scalar::Scalar;
 use nalgebra::DMatrix;
 use std::path::{Path, PathBuf};
 
 const FORMAT: &str = "MAT";
 const HEADER_LEN: usize = 128;
-
-const MI_INT8: u32 = 1;
-const MI_UINT8: u32 = 2;
-const MI_INT16: u32 = 3;
-const MI_UINT16: u32 = 4;
-const MI_INT32: u32 = 5;
-const MI_UINT32: u32 = 6;
-const MI_SINGLE: u32 = 7;
-const MI_DOUBLE: u32 = 9;
-const MI_INT64: u32 = 12;
-const MI_UINT64: u32 = 13;
-const MI_MATRIX: u32 = 14;
-const MI_COMPRESSED: u32 = 15;
-const MI_UTF8: u32 = 16;
 
 /// The class of a MAT array (`mxDOUBLE_CLASS`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +174,10 @@ impl MatFile {
     /// Parses MAT-file bytes; `path` names the source in errors.
     ///
     /// # Errors
-    /// [`Error::Format`] for anything that is not a well-formed level-5 MAT-file.
+    /// [`Error::Format`] for anything that is not a well-formed level-5 MAT-file, and for
+    /// compressed elements that inflate to more than
+    /// [`limits::max_decompressed`](super::limits::max_decompressed) bytes in all;
+    /// [`Error::Io`] (kind `OutOfMemory`) if the values do not fit in memory.
     pub fn parse(bytes: &[u8], path: &Path) -> Result<Self> {
         let mut c = Cursor::new(bytes, path, FORMAT);
         let header = c.take(HEADER_LEN, "the 128-byte header")?;
@@ -206,30 +214,7 @@ impl MatFile {
             ));
         }
         let mut c = c.big_endian(big_endian);
-        let mut variables = Vec::new();
-        while !c.is_at_end() {
-            let start = c.offset();
-            let el = element(&mut c)?;
-            match el.ty {
-                MI_COMPRESSED => {
-                    let inflated = source::unzlib(el.data, path, FORMAT, start)?;
-                    let mut inner = Cursor::new(&inflated, path, FORMAT).big_endian(big_endian);
-                    while !inner.is_at_end() {
-                        let inner_el = element(&mut inner).map_err(|e| in_compressed(e, start))?;
-                        if inner_el.ty == MI_MATRIX {
-                            let v = matrix(&inner_el, start, &inner)
-                                .map_err(|e| in_compressed(e, start))?;
-                            variables.push(v);
-                        }
-                    }
-                }
-                MI_MATRIX => {
-                    let v = matrix(&el, start, &c)?;
-                    variables.push(v);
-                }
-                _ => {} // other top-level elements carry nothing we read
-            }
-        }
+        let variables = elements::variables(&mut c, path)?;
         Ok(MatFile {
             path: path.to_path_buf(),
             header: text,
@@ -254,23 +239,37 @@ impl MatFile {
         self.variables.iter().find(|v| v.name == name)
     }
 
+    /// The first few variables (names and dimensions clipped), for error messages.
     fn describe(&self) -> String {
+        const SHOWN: usize = 8;
         if self.variables.is_empty() {
             return "no variables".into();
         }
-        let names: Vec<String> = self
+        let mut names: Vec<String> = self
             .variables
             .iter()
-            .map(|v| format!("{} ({:?} {:?})", v.name, v.class, v.dims))
+            .take(SHOWN)
+            .map(|v| {
+                format!(
+                    "{} ({:?} {})",
+                    excerpt::clip(&v.name),
+                    v.class,
+                    excerpt::list(&v.dims)
+                )
+            })
             .collect();
+        if self.variables.len() > SHOWN {
+            names.push(format!("… ({} variables)", self.variables.len()));
+        }
         format!("variables {}", names.join(", "))
     }
 
     /// The real numeric 2-D variable `name` (the first of that name) as a `rows × cols`
-    /// matrix.
+    /// matrix. Values are as stored (NaN and infinities included).
     ///
     /// # Errors
-    /// [`Error::Format`] if `name` is missing, not numeric, complex, or not 2-dimensional.
+    /// [`Error::Format`] if `name` is missing, not numeric, complex, or not 2-dimensional, or
+    /// holds a finite value beyond `T`'s range (`1e39` as `f32`).
     pub fn matrix<T: Scalar>(&self, name: &str) -> Result<DMatrix<T>> {
         let err = |offset, expected: String, found: String| {
             source::format_error(&self.path, FORMAT, offset, expected, found)
@@ -300,11 +299,17 @@ impl MatFile {
                 format!("dimensions {:?}", v.dims),
             ));
         };
-        Ok(DMatrix::from_iterator(
-            rows,
-            cols,
-            data.iter().map(|&x| T::of(x)),
-        ))
+        let converted: Vec<T> = data.iter().map(|&x| T::of(x)).collect();
+        if let Some(k) =
+            (0..data.len()).find(|&k| data[k].is_finite() && !converted[k].as_f64().is_finite())
+        {
+            return Err(err(
+                v.offset,
+                format!("values of `{name}` within {}'s range", T::NAME),
+                format!("{:?} at {}", data[k], position(k, rows)),
+            ));
+        }
+        Ok(DMatrix::from_vec(rows, cols, converted))
     }
 }
 
@@ -320,13 +325,15 @@ pub const COURSE_DIGIT_CLASSES: [&str; 10] = ["1", "2", "3", "4", "5", "6", "7",
 /// samples get a square column-major [`ImageShape`] (MATLAB's `img(:)`).
 ///
 /// # Errors
-/// As [`MatFile::matrix`]; [`Error::Format`] if `y` is not a vector of `m` integers ≥ 1.
+/// As [`MatFile::matrix`]; [`Error::Format`] if `y` is not a vector of `m` integers ≥ 1 or
+/// `X` holds a NaN or an infinity.
 pub fn dataset_from_mat<T: Scalar>(
     mat: &MatFile,
     x_name: &str,
     y_name: &str,
 ) -> Result<Dataset<T>> {
-    let x = mat.matrix::<f64>(x_name)?;
+    // Read as T: a value beyond T's range is an error there, not an infinity here.
+    let x = mat.matrix::<T>(x_name)?;
     let y = mat.matrix::<f64>(y_name)?;
     let y_offset = mat.get(y_name).map_or(0, |v| v.offset);
     let err = |expected: String, found: String| {
@@ -349,9 +356,19 @@ pub fn dataset_from_mat<T: Scalar>(
         }
         labels.push(v as usize - 1);
     }
+    if let Some(k) = x.iter().position(|v| !v.as_f64().is_finite()) {
+        let x_offset = mat.get(x_name).map_or(0, |v| v.offset);
+        return Err(source::format_error(
+            &mat.path,
+            FORMAT,
+            x_offset,
+            format!("finite features in `{x_name}`"),
+            format!("{:?} at {}", x[k].as_f64(), position(k, m)),
+        ));
+    }
     let num_classes = labels.iter().max().map_or(1, |&k| k + 1);
     let n = x.ncols();
-    let features = DMatrix::from_fn(n, m, |r, c| T::of(x[(c, r)]));
+    let features = DMatrix::from_fn(n, m, |r, c| x[(c, r)]);
     let ds = Dataset::new(features, labels, num_classes)?;
     match ImageShape::square(n, PixelOrder::ColumnMajor) {
         Ok(shape) => ds.with_image_shape(shape),
@@ -367,215 +384,9 @@ pub fn load_dataset<T: Scalar>(path: impl AsRef<Path>) -> Result<Dataset<T>> {
     dataset_from_mat(&MatFile::read(path)?, "X", "y")
 }
 
-/// Moves an error found inside a decompressed stream to the compressed element's offset,
-/// keeping the inner position in the message.
-fn in_compressed(e: Error, start: u64) -> Error {
-    match e {
-        Error::Format {
-            path,
-            format,
-            offset,
-            expected,
-            found,
-        } => Error::Format {
-            path,
-            format,
-            offset: start,
-            expected: format!(
-                "{expected} (at byte {offset} of the miCOMPRESSED element's decompressed data)"
-            ),
-            found,
-        },
-        other => other,
-    }
-}
-
-/// A data element: type, data bytes, and where the data starts (absolute in its cursor).
-struct Element<'a> {
-    ty: u32,
-    data: &'a [u8],
-    data_offset: u64,
-}
-
-/// Reads one tagged element (either form), skipping its padding.
-fn element<'a>(c: &mut Cursor<'a>) -> Result<Element<'a>> {
-    let first = c.u32("a data element tag")?;
-    if first >> 16 != 0 {
-        // Small data element: count in the upper 16 bits, up to 4 bytes of data.
-        let n = (first >> 16) as usize;
-        let ty = first & 0xffff;
-        let data_offset = c.offset();
-        let word = c.take(4, "a small data element")?;
-        if n > 4 {
-            return Err(c.error_at(
-                data_offset - 4,
-                "a small data element of at most 4 bytes",
-                format!("{n} bytes"),
-            ));
-        }
-        return Ok(Element {
-            ty,
-            data: &word[..n],
-            data_offset,
-        });
-    }
-    let ty = first;
-    let n = c.u32("a data element size")? as usize;
-    let data_offset = c.offset();
-    let data = c.take(n, &format!("data element of type {ty}"))?;
-    if ty != MI_COMPRESSED {
-        c.skip_up_to((8 - n % 8) % 8);
-    }
-    Ok(Element {
-        ty,
-        data,
-        data_offset,
-    })
-}
-
-/// Parses the content of an `miMATRIX` element.
-fn matrix(el: &Element<'_>, start: u64, outer: &Cursor<'_>) -> Result<MatVariable> {
-    let mut c = Cursor::new(el.data, outer.path(), FORMAT)
-        .big_endian(outer.is_big_endian())
-        .with_base(el.data_offset);
-    let flags_at = c.offset();
-    let flags = element(&mut c)?;
-    if flags.ty != MI_UINT32 || flags.data.len() != 8 {
-        return Err(c.error_at(
-            flags_at,
-            "array flags (miUINT32, 8 bytes)",
-            format!("type {} with {} bytes", flags.ty, flags.data.len()),
-        ));
-    }
-    let word = [flags.data[0], flags.data[1], flags.data[2], flags.data[3]];
-    let word = if c.is_big_endian() {
-        u32::from_be_bytes(word)
-    } else {
-        u32::from_le_bytes(word)
-    };
-    let class = MatClass::from_code((word & 0xff) as u8);
-    let complex = word & 0x0800 != 0;
-    let logical = word & 0x0200 != 0;
-
-    let dims_at = c.offset();
-    let dims_el = element(&mut c)?;
-    if dims_el.ty != MI_INT32 || dims_el.data.len() < 8 || dims_el.data.len() % 4 != 0 {
-        return Err(c.error_at(
-            dims_at,
-            "dimensions (miINT32, at least 2)",
-            format!("type {} with {} bytes", dims_el.ty, dims_el.data.len()),
-        ));
-    }
-    let mut dims = Vec::with_capacity(dims_el.data.len() / 4);
-    let mut count: usize = 1;
-    for (k, ch) in dims_el.data.chunks_exact(4).enumerate() {
-        let b = [ch[0], ch[1], ch[2], ch[3]];
-        let d = if c.is_big_endian() {
-            i32::from_be_bytes(b)
-        } else {
-            i32::from_le_bytes(b)
-        };
-        let at = dims_el.data_offset + 4 * k as u64;
-        let d = usize::try_from(d).map_err(|_| c.error_at(at, "a non-negative dimension", d))?;
-        count = count.checked_mul(d).ok_or_else(|| {
-            c.error_at(
-                at,
-                "dimensions whose product fits in memory",
-                format!("{dims:?} then {d}: the product overflows"),
-            )
-        })?;
-        dims.push(d);
-    }
-
-    let name_at = c.offset();
-    let name_el = element(&mut c)?;
-    if name_el.ty != MI_INT8 && name_el.ty != MI_UTF8 && name_el.ty != MI_UINT8 {
-        return Err(c.error_at(
-            name_at,
-            "the array name (miINT8)",
-            format!("type {}", name_el.ty),
-        ));
-    }
-    let name = String::from_utf8_lossy(name_el.data).into_owned();
-
-    let mut var = MatVariable {
-        name,
-        class,
-        dims,
-        complex,
-        logical,
-        offset: start,
-        data: None,
-    };
-    if !class.is_numeric() {
-        return Ok(var);
-    }
-    let real_at = c.offset();
-    let real = element(&mut c)?;
-    let values = decode(real.ty, real.data, c.is_big_endian()).ok_or_else(|| {
-        c.error_at(
-            real_at,
-            "the real part as a numeric type with a whole number of values",
-            format!("type {} with {} bytes", real.ty, real.data.len()),
-        )
-    })?;
-    if values.len() != count {
-        return Err(c.error_at(
-            real_at,
-            format!("{count} values for dimensions {:?}", var.dims),
-            format!("{} values", values.len()),
-        ));
-    }
-    if complex {
-        // The imaginary part must be there too, but only real matrices are returned.
-        let imag_at = c.offset();
-        let imag = element(&mut c)?;
-        if decode(imag.ty, imag.data, c.is_big_endian()).map(|v| v.len()) != Some(count) {
-            return Err(c.error_at(
-                imag_at,
-                format!("an imaginary part of {count} values"),
-                format!("type {} with {} bytes", imag.ty, imag.data.len()),
-            ));
-        }
-    } else {
-        var.data = Some(values);
-    }
-    Ok(var)
-}
-
-/// Decodes numeric data of MAT type `ty` into `f64`, or `None` if `ty` is not numeric or the
-/// byte count is not a whole number of values.
-#[allow(clippy::modulo_one)] // the macro's `% 1` for byte types
-fn decode(ty: u32, data: &[u8], big: bool) -> Option<Vec<f64>> {
-    macro_rules! conv {
-        ($t:ty, $n:literal) => {{
-            if data.len() % $n != 0 {
-                return None;
-            }
-            data.chunks_exact($n)
-                .map(|ch| {
-                    let mut b = [0u8; $n];
-                    b.copy_from_slice(ch);
-                    (if big {
-                        <$t>::from_be_bytes(b)
-                    } else {
-                        <$t>::from_le_bytes(b)
-                    }) as f64
-                })
-                .collect()
-        }};
-    }
-    Some(match ty {
-        MI_INT8 => conv!(i8, 1),
-        MI_UINT8 => conv!(u8, 1),
-        MI_INT16 => conv!(i16, 2),
-        MI_UINT16 => conv!(u16, 2),
-        MI_INT32 => conv!(i32, 4),
-        MI_UINT32 => conv!(u32, 4),
-        MI_SINGLE => conv!(f32, 4),
-        MI_DOUBLE => conv!(f64, 8),
-        MI_INT64 => conv!(i64, 8),
-        MI_UINT64 => conv!(u64, 8),
-        _ => return None,
-    })
+/// "row r, column c" (1-based, as MATLAB counts) of column-major index `k` in a matrix of
+/// `rows` rows.
+pub(crate) fn position(k: usize, rows: usize) -> String {
+    let rows = rows.max(1);
+    format!("row {}, column {}", k % rows + 1, k / rows + 1)
 }
