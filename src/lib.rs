@@ -52,6 +52,7 @@ pub mod activation;
 mod check;
 pub mod data;
 pub mod error;
+pub mod estimator;
 #[cfg(any(feature = "plot", feature = "safetensors"))]
 mod files;
 pub mod gradcheck;
@@ -75,6 +76,7 @@ pub use activation::{
     Activation, Elementwise, Elu, Identity, LeakyRelu, Relu, Sigmoid, Softmax, Tanh,
 };
 pub use error::{Divergence, Error, Result};
+pub use estimator::Classifier;
 pub use gradcheck::{CheckIndices, GradientCheck, GradientCheckReport};
 pub use init::Init;
 pub use layout::Layout;
@@ -84,6 +86,13 @@ pub use network::{Network, NetworkBuilder, Workspace};
 pub use scalar::Scalar;
 pub use targets::Targets;
 pub use train::{Event, History, Observer, TrainConfig, Trainer};
+
+/// The matrix crate of the public API (`nalgebra::DMatrix` in and out), re-exported so that
+/// a program uses the same version: `deepmultinet::nalgebra::DMatrix`.
+pub use nalgebra;
+/// The random-number crate of the public API (`rand::Rng` for initialisation and
+/// shuffling), re-exported so that a program uses the same version.
+pub use rand;
 
 /// The traits whose methods a program calls, and the types every program names:
 /// `use deepmultinet::prelude::*;`. Configurations, progress displays and readers are
