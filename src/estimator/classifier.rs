@@ -7,6 +7,7 @@ use super::model::ClassifierNetwork;
 use super::params::{ClassifierBuilder, ClassifierParams};
 use super::samples::Samples;
 use super::scaler::Scaler;
+use super::split;
 use crate::error::{Error, Result};
 use crate::train::History;
 use nalgebra::DMatrix;
@@ -276,7 +277,7 @@ impl<C: Ord + Clone + Debug> Classifier<C> {
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(p.seed);
         let all: Vec<usize> = (0..y.len()).collect();
         let (train_rows, val_rows) = if p.early_stopping && p.solver.is_mini_batch() {
-            let (t, v) = fit::stratified_split(&y, encoder.len(), p.validation_fraction, &mut rng)?;
+            let (t, v) = split::validation(&y, &encoder, p.validation_fraction, &mut rng)?;
             (t, Some(v))
         } else {
             (all, None)

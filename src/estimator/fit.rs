@@ -4,7 +4,7 @@
 
 use super::model::ClassifierNetwork;
 use super::params::{BinaryOutput, ClassifierParams, Solver};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::init::Init;
 use crate::loss::{OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
 use crate::network::Network;
@@ -18,7 +18,6 @@ use crate::train::{
 };
 use nalgebra::{DMatrix, DMatrixView};
 use rand::Rng;
-use rand::seq::SliceRandom;
 use std::time::Instant;
 
 /// Scaled samples as columns with their class indices.
@@ -253,41 +252,4 @@ fn validate<L: OutputLoss<Scalar = f64>>(
         e.correct = Some(correct);
     }
     Ok(e)
-}
-
-/// A stratified split of `0..y.len()`: from every class, `fraction` of its samples
-/// (rounded; never all of them) go to validation. Returns (train,
-/// validation) indices, each in ascending order.
-///
-/// # Errors
-/// [`Error::InvalidData`] if validation or training would be left empty.
-pub(super) fn stratified_split<R: Rng>(
-    y: &[usize],
-    classes: usize,
-    fraction: f64,
-    rng: &mut R,
-) -> Result<(Vec<usize>, Vec<usize>)> {
-    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); classes];
-    for (i, &c) in y.iter().enumerate() {
-        by_class[c].push(i);
-    }
-    let (mut train, mut val) = (Vec::with_capacity(y.len()), Vec::new());
-    for members in &mut by_class {
-        members.shuffle(rng);
-        let n = members.len();
-        let take = ((n as f64 * fraction).round() as usize).min(n.saturating_sub(1));
-        val.extend_from_slice(&members[..take]);
-        train.extend_from_slice(&members[take..]);
-    }
-    if val.is_empty() || train.is_empty() {
-        return Err(Error::InvalidData(format!(
-            "early stopping holds out validation_fraction = {fraction} of {} samples, which \
-             leaves no validation samples; turn early stopping off, raise \
-             validation_fraction or give more samples",
-            y.len()
-        )));
-    }
-    train.sort_unstable();
-    val.sort_unstable();
-    Ok((train, val))
 }

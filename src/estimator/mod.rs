@@ -117,6 +117,7 @@ mod params;
 mod registry;
 mod samples;
 mod scaler;
+mod split;
 
 pub use classifier::Classifier;
 pub use labels::{LabelEncoder, LabelKind, StoredLabel};
@@ -125,6 +126,7 @@ pub use params::{BinaryOutput, ClassifierBuilder, ClassifierParams, Solver};
 pub use registry::ActivationRegistry;
 pub use samples::Samples;
 pub use scaler::{Scaler, Scaling};
+pub use split::train_test_split;
 
 #[cfg(doc)]
 use crate::{io, network::Network};
