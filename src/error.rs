@@ -2,6 +2,22 @@
 //!
 //! Every public function that can fail on user input returns [`Result`]; variants say what
 //! went wrong and where (both shapes for a mismatch; path, offset and expectation for a file).
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::{Error, Network, SoftmaxCrossEntropy, Identity};
+//! let net = Network::with_sizes(&[2, 3], Identity, SoftmaxCrossEntropy::<f64>::new())?;
+//! let x = nalgebra::DMatrix::<f64>::zeros(5, 1); // 5 rows, the network takes 2 inputs
+//! match net.predict(&x) {
+//!     Err(Error::ShapeMismatch { expected, found, .. }) => assert_eq!((expected.as_str(), found.as_str()), ("2", "5")),
+//!     other => panic!("{other:?}"),
+//! }
+//! // Every message says what was expected; label errors say which labels are valid.
+//! let err = net.cost(&nalgebra::DMatrix::zeros(2, 1), &[7usize], 0.0).unwrap_err();
+//! assert!(err.to_string().contains("labels must be 0..=2"), "{err}");
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 use std::path::PathBuf;
 
