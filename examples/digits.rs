@@ -41,13 +41,16 @@ const DEFAULT_DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data/m
 
 fn read(path: &Path) -> Result<Dataset<f64>> {
     if !path.exists() {
-        return Err(Error::InvalidConfig(format!(
-            "{} not found: the 5,000 digits ship with the repository in \
-             examples/data/mnist_5k.csv.gz (a packaged crate leaves them out); pass \
-             --data PATH to a CSV of 784 pixels then the label, e.g. \
-             $DEEPMULTINET_DATA/mnist5k/mnist_5k.csv.gz",
-            path.display()
-        )));
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "not found; the 5,000 digits ship with the repository as \
+                 examples/data/mnist_5k.csv.gz (a packaged crate leaves them out): pass \
+                 --data PATH to a CSV of 784 pixels then the label, such as \
+                 $DEEPMULTINET_DATA/mnist5k/mnist_5k.csv.gz",
+            ),
+        });
     }
     csv::load::<f64>(path, &CsvOptions::pixels())
 }

@@ -7,7 +7,7 @@
 //! | (every key of [`io`]'s table) | the network: sizes, hidden activations by name, head, scalar |
 //! | `estimator` | `classifier` |
 //! | `estimator.format_version` | `1` |
-//! | `estimator.label_kind` | [`LabelKind::name`]: `text`, `integer`, `bool` or `char` |
+//! | `estimator.label_kind` | [`LabelKind::name`](super::LabelKind::name): `text`, `integer`, `bool` or `char` |
 //! | `estimator.classes` | JSON array of the classes as text ([`StoredLabel::to_text`]), in class order |
 //! | `estimator.scaling` | [`Scaling::name`]: `standard`, `min_max` or `none` |
 //! | `estimator.scaler_offset`, `estimator.scaler_scale` | JSON arrays of numbers (exact: they round-trip bit for bit) |
@@ -113,7 +113,7 @@ impl<C: StoredLabel> Classifier<C> {
     /// | (every key of [`io`]'s table) | the network: sizes, hidden activations by name, head, scalar |
     /// | `estimator` | `classifier` |
     /// | `estimator.format_version` | `1` |
-    /// | `estimator.label_kind` | [`LabelKind::name`]: `text`, `integer`, `bool` or `char` |
+    /// | `estimator.label_kind` | [`LabelKind::name`](super::LabelKind::name): `text`, `integer`, `bool` or `char` |
     /// | `estimator.classes` | JSON array of the classes as text ([`StoredLabel::to_text`]), in class order |
     /// | `estimator.scaling` | [`Scaling::name`]: `standard`, `min_max` or `none` |
     /// | `estimator.scaler_offset`, `estimator.scaler_scale` | JSON arrays of numbers (exact: they round-trip bit for bit) |

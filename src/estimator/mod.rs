@@ -6,7 +6,7 @@
 //! the network builder, trains it with [`train::EpochRunner`](crate::train::EpochRunner) and
 //! [`train::EarlyStopping`](crate::train::EarlyStopping) (Adam, SGD) or
 //! [`Trainer::fit_full_batch`](crate::train::Trainer::fit_full_batch) (L-BFGS, CG), and saves
-//! with [`io`](crate::io). What it adds:
+//! with [`io`]. What it adds:
 //!
 //! * **Rows are samples.** Input is `samples × features` ([`Samples`]: a [`DMatrix`], a
 //!   row-major slice with its shape, or data already one sample per column such as a
