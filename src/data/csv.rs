@@ -9,6 +9,8 @@
 //! otherwise the error names the file, the line's byte offset, what was expected and what was
 //! found. Blank lines are skipped.
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::data::csv::{self, CsvOptions};
 //! let text = b"a,b,label\n0.5,1,2\n0,0.25,0\n";

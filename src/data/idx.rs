@@ -9,6 +9,8 @@
 //! Sizes are checked against the bytes actually present before anything is allocated, so a
 //! corrupt header claiming 2³² × 2³² × 2³² values is an error, not an allocation.
 //!
+//! # Examples
+//!
 //! ```no_run
 //! use deepmultinet::data::idx::{self, Split};
 //! let test = idx::load_dir::<f32>("/usr/share/datasets/fashion-mnist", Split::Test)?;

@@ -22,6 +22,19 @@
 //! | weight histograms per layer; activation statistics | [`weight_histograms`], [`activation_stats`] | [`inspect::weight_histograms`](crate::inspect::weight_histograms), [`inspect::activation_stats`](crate::inspect::activation_stats) |
 //! | training curves (cost, accuracies per epoch) | [`training_curves`] | any `&[f64]` series |
 //! | prediction confidence over a sequence | [`confidence`] | [`inspect::predictions`](crate::inspect::predictions) |
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::plot::{self, Series};
+//! let cost = [0.9, 0.5, 0.35, 0.3];
+//! let accuracy = [0.6, 0.8, 0.85, 0.9];
+//! let dir = tempfile::tempdir().map_err(|e| deepmultinet::Error::Io { path: ".".into(), source: e })?;
+//! let path = dir.path().join("curves.png");
+//! plot::training_curves(&path, &[Series::new("cost", &cost)], &[Series::new("accuracy", &accuracy)])?;
+//! assert!(path.exists());
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 mod bars;
 mod canvas;
