@@ -22,9 +22,10 @@ use nalgebra::{DMatrix, DMatrixView};
 /// let flat = [1., 2., 3., 4., 5., 6.];
 /// let b = Samples::row_major(&flat, 3, 2)?;
 /// assert_eq!((a.samples(), a.features()), (3, 2));
-/// assert_eq!((a.get(2, 1), b.get(2, 1)), (6.0, 6.0));
+/// assert_eq!((a.get(2, 1), b.get(2, 1)), (Some(6.0), Some(6.0)));
 /// let t = x.transpose(); // features × samples
-/// assert_eq!(Samples::columns(&t).get(2, 1), 6.0);
+/// assert_eq!(Samples::columns(&t).get(2, 1), Some(6.0));
+/// assert_eq!(a.get(3, 0), None);
 /// # Ok::<(), deepmultinet::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug)]
@@ -84,11 +85,17 @@ impl<'a> Samples<'a> {
         }
     }
 
-    /// Feature `feature` of sample `sample`.
-    ///
-    /// # Panics
-    /// If either index is out of range.
-    pub fn get(&self, sample: usize, feature: usize) -> f64 {
+    /// Feature `feature` of sample `sample` (`None` past the end).
+    pub fn get(&self, sample: usize, feature: usize) -> Option<f64> {
+        if sample < self.samples() && feature < self.features() {
+            Some(self.at(sample, feature))
+        } else {
+            None
+        }
+    }
+
+    /// Feature `feature` of sample `sample`, both in range.
+    pub(crate) fn at(&self, sample: usize, feature: usize) -> f64 {
         if self.columns {
             self.view[(feature, sample)]
         } else {

@@ -96,7 +96,7 @@ impl Scaler {
         let (m, d) = (x.samples(), x.features());
         let (offset, scale): (Vec<f64>, Vec<f64>) = (0..d)
             .map(|f| {
-                let column = (0..m).map(|i| x.get(i, f));
+                let column = (0..m).map(|i| x.at(i, f));
                 match kind {
                     Scaling::None => (0.0, 1.0),
                     Scaling::Standard => {
