@@ -9,6 +9,8 @@
 //! and wrap it in [`Pointwise`] to get an [`Activation`], or implement [`Activation`] for
 //! full control.
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::activation::{Activation, Elementwise, Pointwise};
 //! use deepmultinet::Scalar;

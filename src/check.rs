@@ -53,6 +53,15 @@ pub(crate) fn unit_interval(name: &'static str, value: f64) -> Result<()> {
     }
 }
 
+/// `0 < value < 1` (a fraction of the samples that must leave some on both sides).
+pub(crate) fn fraction(name: &'static str, value: f64) -> Result<()> {
+    if value > 0.0 && value < 1.0 {
+        Ok(())
+    } else {
+        Err(invalid(name, value, "in (0, 1)"))
+    }
+}
+
 /// `value > 1` (factors that must grow, e.g. the divergence factor; +∞ switches it off).
 pub(crate) fn above_one(name: &'static str, value: f64) -> Result<()> {
     if value > 1.0 {
@@ -98,6 +107,10 @@ mod tests {
         assert!(non_negative("x", -1e-300).is_err());
         assert!(unit_interval("x", 0.0).is_ok());
         assert!(unit_interval("x", 1.0).is_err());
+        assert!(fraction("x", 0.0).is_err());
+        assert!(fraction("x", 0.5).is_ok());
+        assert!(fraction("x", 1.0).is_err());
+        assert!(fraction("x", f64::NAN).is_err());
         assert!(at_least_one("n", 0).is_err());
         assert!(at_least_one("n", 1).is_ok());
         assert!(index("layer", 2, 3).is_ok());

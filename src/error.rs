@@ -2,6 +2,22 @@
 //!
 //! Every public function that can fail on user input returns [`Result`]; variants say what
 //! went wrong and where (both shapes for a mismatch; path, offset and expectation for a file).
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::{Error, Network, SoftmaxCrossEntropy, Identity};
+//! let net = Network::with_sizes(&[2, 3], Identity, SoftmaxCrossEntropy::<f64>::new())?;
+//! let x = nalgebra::DMatrix::<f64>::zeros(5, 1); // 5 rows, the network takes 2 inputs
+//! match net.predict(&x) {
+//!     Err(Error::ShapeMismatch { expected, found, .. }) => assert_eq!((expected.as_str(), found.as_str()), ("2", "5")),
+//!     other => panic!("{other:?}"),
+//! }
+//! // Every message says what was expected; label errors say which labels are valid.
+//! let err = net.cost(&nalgebra::DMatrix::zeros(2, 1), &[7usize], 0.0).unwrap_err();
+//! assert!(err.to_string().contains("labels must be 0..=2"), "{err}");
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 use std::path::PathBuf;
 
@@ -21,7 +37,8 @@ pub enum Error {
     },
     /// A class label is not below the number of classes.
     #[error(
-        "label {label} of sample {index} is out of range: the network has {classes} classes (labels 0..{classes})"
+        "label {label} of sample {index} is out of range: {}",
+        describe_classes(*classes)
     )]
     LabelOutOfRange {
         /// The offending label.
@@ -132,6 +149,45 @@ pub enum Error {
     /// Drawing or encoding a picture failed.
     #[error("plot error: {0}")]
     Plot(String),
+    /// Data that cannot be used as it is, for a reason that is not a shape or a single
+    /// number (training labels of only one class, a label the model has never seen, ...);
+    /// the message says what to do.
+    #[error("invalid data: {0}")]
+    InvalidData(String),
+    /// A NaN or infinite input value where only finite numbers make sense (a NaN passes
+    /// ReLU as 0 and would give a confident prediction).
+    #[error(
+        "{context}: feature {feature} of sample {sample} is {value}, not a finite number; \
+         impute or drop missing values before (rows are samples, both counted from 0)"
+    )]
+    NonFinite {
+        /// The operation, e.g. `"Classifier::fit"`.
+        context: &'static str,
+        /// The sample (row of the caller's samples × features input).
+        sample: usize,
+        /// The feature (column of the caller's input).
+        feature: usize,
+        /// The value found (NaN, +∞ or −∞).
+        value: f64,
+    },
+}
+
+/// The second half of [`Error::LabelOutOfRange`]'s message: what the valid labels are and
+/// what to do.
+fn describe_classes(classes: usize) -> String {
+    match classes {
+        0 => "the network has no outputs".to_string(),
+        1 => "the network has one output, so the only label is 0; for two classes give it \
+              two softmax outputs, or train its one sigmoid output on 0/1 targets \
+              (`Targets::Dense`); `Classifier` does either"
+            .to_string(),
+        k => format!(
+            "the network has {k} outputs, so labels must be 0..={}; map other labels to \
+             0..={} first (`Classifier` does it for labels of any type)",
+            k - 1,
+            k - 1
+        ),
+    }
 }
 
 /// What a divergence guard saw (in [`Error::Diverged`]).

@@ -8,6 +8,8 @@
 //! The check works on any [`Objective`] ([`GradientCheck::run_objective`]); `run`,
 //! `run_sampled` and `run_indices` are the shortcuts for a network on a data set.
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::prelude::*;
 //! use rand::SeedableRng;

@@ -10,6 +10,23 @@
 //! Values are drawn in θ order (layer by layer, each `Theta_l` column-major, as MATLAB's
 //! `rand(out, 1 + in)`) from `f64` draws, so the same seed gives the same θ, and an `f32`
 //! network gets the rounded values of the `f64` one.
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::{Init, Network, Relu, SoftmaxCrossEntropy};
+//! use rand::SeedableRng;
+//! let build = |seed| {
+//!     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+//!     Network::builder(4).hidden(3, Relu).output(2, SoftmaxCrossEntropy::<f64>::new())
+//!         .init(Init::Glorot).build(&mut rng)
+//! };
+//! let (a, b) = (build(7)?, build(7)?);
+//! assert_eq!(a.params(), b.params()); // same seed, same θ
+//! let eps = 6f64.sqrt() / 7f64.sqrt(); // layer 0: fan_in 4 + fan_out 3
+//! assert!(a.theta_view(0)?.iter().all(|w| w.abs() <= eps));
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 use crate::layout::Layout;
 use crate::scalar::Scalar;

@@ -6,6 +6,8 @@
 //! the first `s_{l+1}` values are therefore the bias and the rest is the weight matrix
 //! `W_l` (`s_{l+1} × s_l`, column-major), so both are zero-copy views.
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::Layout;
 //! let layout = Layout::new(&[400, 25, 10]).unwrap();

@@ -13,6 +13,21 @@
 //!
 //! The logarithms are computed from `z` (`ln σ(z) = −softplus(−z)`, `ln softmax(z)_k =
 //! z_k − logsumexp(z)`), so a saturated output gives a large finite cost, never NaN or ∞.
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::prelude::*;
+//! // θ = 0: every logit is 0, so softmax gives ½ to each of 2 classes and the cost is ln 2;
+//! // two independent sigmoids give ½ each, and the cost is 2 ln 2 (one term per output).
+//! let x = nalgebra::DMatrix::from_element(3, 1, 1.0);
+//! let soft = Network::with_sizes(&[3, 2], Identity, SoftmaxCrossEntropy::<f64>::new())?;
+//! let sig = Network::with_sizes(&[3, 2], Identity, SigmoidCrossEntropy::<f64>::new())?;
+//! assert!((soft.cost(&x, &[1usize], 0.0)? - 2f64.ln()).abs() < 1e-15);
+//! assert!((sig.cost(&x, &[1usize], 0.0)? - 2.0 * 2f64.ln()).abs() < 1e-15);
+//! assert_eq!(soft.head().name(), "softmax_cross_entropy");
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 use crate::activation::{Activation, Identity, Sigmoid, log_sum_exp, sigmoid, softmax_column};
 use crate::scalar::Scalar;

@@ -12,6 +12,8 @@
 //! scikit-learn's `zero_division=0`. The row-normalised matrix divides each row by its sum
 //! (all-zero rows stay 0).
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::metrics::ConfusionMatrix;
 //! let cm = ConfusionMatrix::from_labels(&[0, 0, 1, 1, 2], &[0, 1, 1, 1, 0], 3)?;

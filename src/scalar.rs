@@ -3,6 +3,18 @@
 //! [`Scalar`] is sealed: it is implemented for `f32` and `f64` only, because the hot path
 //! calls the crate's own GEMM kernels (`src/linalg/gemm/`) for each of them; `linalg`
 //! chooses the kernels by type, so `Scalar` itself carries no GEMM.
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::Scalar;
+//! fn mean<T: Scalar>(v: &[T]) -> f64 {
+//!     v.iter().map(|x| x.as_f64()).sum::<f64>() / v.len() as f64
+//! }
+//! assert_eq!(mean(&[1.0f32, 2.0]), 1.5);
+//! assert_eq!(f32::of(0.1), 0.1f32); // from f64, rounded
+//! assert_eq!(<f64 as Scalar>::NAME, "f64");
+//! ```
 
 use nalgebra::RealField;
 use std::fmt::{Debug, Display};

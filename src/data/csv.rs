@@ -16,6 +16,8 @@
 //! [`limits::max_decompressed`] bytes (1 GiB by default),
 //! and offsets in its errors count decompressed bytes.
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::data::csv::{self, CsvOptions};
 //! let text = b"a,b,label\n0.5,1,2\n0,0.25,0\n";

@@ -12,6 +12,8 @@
 //! [`limits::max_decompressed`] bytes (1 GiB by default).
 //! Offsets in errors about a gzip file count decompressed bytes.
 //!
+//! # Examples
+//!
 //! ```no_run
 //! use deepmultinet::data::idx::{self, Split};
 //! let test = idx::load_dir::<f32>("/usr/share/datasets/fashion-mnist", Split::Test)?;

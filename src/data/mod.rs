@@ -19,6 +19,8 @@
 //! Samples are columns, so a mini-batch is a column range of the column-major matrix:
 //! [`Dataset::batch`] returns a zero-copy view together with the matching labels.
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::data::Dataset;
 //! use rand::SeedableRng;

@@ -6,6 +6,8 @@
 //! * [`fashion_dir`]: `$DEEPMULTINET_FASHION`, default `/usr/share/datasets/fashion-mnist`
 //!   (Debian's `dataset-fashion-mnist` package).
 //!
+//! # Examples
+//!
 //! ```
 //! let f = deepmultinet::data::paths::data_file("mnist/t10k-labels-idx1-ubyte.gz");
 //! assert!(f.ends_with("mnist/t10k-labels-idx1-ubyte.gz"));

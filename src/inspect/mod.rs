@@ -18,6 +18,8 @@
 //! | where does the network err? | [`crate::metrics::ConfusionMatrix`], [`misclassified`], [`predictions`] (confidence) |
 //! | is it healthy? | [`weight_histograms`], [`activation_stats`] |
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::prelude::*;
 //! use deepmultinet::inspect::{self, ImageShape};

@@ -42,6 +42,8 @@
 //! The course's MAT weights are imported by [`from_mat`], [`import_mat_into`] and
 //! [`thetas_from_mat`].
 //!
+//! # Examples
+//!
 //! ```
 //! # #[cfg(feature = "safetensors")] {
 //! use deepmultinet::prelude::*;
@@ -109,6 +111,20 @@ pub fn to_bytes<L: OutputLoss>(net: &Network<L>) -> Result<Vec<u8>> {
 ///
 /// # Errors
 /// [`Error::Io`](crate::Error::Io) if the file cannot be written.
+///
+/// # Examples
+///
+/// ```
+/// use deepmultinet::prelude::*;
+/// let net = Network::with_sizes(&[4, 3, 2], Relu, SoftmaxCrossEntropy::<f64>::new())?;
+/// let dir = tempfile::tempdir().map_err(|e| Error::Io { path: ".".into(), source: e })?;
+/// let path = dir.path().join("net.safetensors");
+/// deepmultinet::io::save(&net, &path)?;
+/// let info = deepmultinet::io::read_info(&path)?.expect("our metadata");
+/// assert_eq!(info.sizes, vec![4, 3, 2]);
+/// assert_eq!(info.hidden_activations, vec!["relu".to_string()]);
+/// # Ok::<(), deepmultinet::Error>(())
+/// ```
 #[cfg(feature = "safetensors")]
 pub fn save<L: OutputLoss>(net: &Network<L>, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
@@ -173,10 +189,30 @@ pub fn from_bytes<L: LoadableHead>(bytes: &[u8], path: &Path) -> Result<Network<
     Network::from_parts(&info.sizes, hidden, head, theta)
 }
 
-/// Loads a model file saved by [`save`] as a `Network<L>`.
+/// Loads a model file saved by [`save`] as a `Network<L>`. A file without our metadata (a
+/// PyTorch `state_dict`) loads with [`load_into`] into a network you build.
 ///
 /// # Errors
 /// [`Error::Io`](crate::Error::Io) if the file cannot be read; as [`from_bytes`] otherwise.
+///
+/// # Examples
+///
+/// ```
+/// use deepmultinet::prelude::*;
+/// use rand::SeedableRng;
+/// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+/// let net = Network::builder(4).hidden(3, Tanh)
+///     .output(2, SigmoidCrossEntropy::<f32>::new()).init(Init::He).build(&mut rng)?;
+/// let dir = tempfile::tempdir().map_err(|e| Error::Io { path: ".".into(), source: e })?;
+/// let path = dir.path().join("net.safetensors");
+/// deepmultinet::io::save(&net, &path)?;
+/// let back: Network<SigmoidCrossEntropy<f32>> = deepmultinet::io::load(&path)?;
+/// assert_eq!(back.params(), net.params()); // bit for bit
+/// // Asking for another head is an error that names both.
+/// let e = deepmultinet::io::load::<SoftmaxCrossEntropy<f32>>(&path).unwrap_err();
+/// assert!(e.to_string().contains("sigmoid_cross_entropy"), "{e}");
+/// # Ok::<(), deepmultinet::Error>(())
+/// ```
 #[cfg(feature = "safetensors")]
 pub fn load<L: LoadableHead>(path: impl AsRef<Path>) -> Result<Network<L>> {
     let path = path.as_ref();

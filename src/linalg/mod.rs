@@ -14,6 +14,18 @@
 //!
 //! Dependencies run one way: `gemm → par → pool`; nothing here imports a module outside
 //! `linalg` but `scalar` and `error`.
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::linalg::gemm;
+//! let a = nalgebra::DMatrix::from_row_slice(2, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+//! let b = nalgebra::DMatrix::from_element(3, 2, 1.0);
+//! let mut c = nalgebra::DMatrix::zeros(2, 2);
+//! gemm(1.0, &a, &b, 0.0, &mut c)?; // C ← 1·A·B + 0·C
+//! assert_eq!(c, &a * &b);
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 mod gemm;
 pub(crate) mod par;

@@ -1,6 +1,8 @@
 //! [`Network<L>`]: a [`Layout`], the hidden activations, an output head `L`, and one flat
 //! parameter vector θ.
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::prelude::*;
 //! use rand::SeedableRng;

@@ -3,6 +3,8 @@
 //!
 //! At step `t = 1, 2, ...` with gradient `g`:
 //!
+//! # Examples
+//!
 //! ```text
 //! θ ← θ (1 − α λ_w)                       (AdamW only)
 //! m ← β₁ m + (1 − β₁) g

@@ -14,6 +14,27 @@
 //! A failed line search leaves the point unchanged and restarts from steepest descent; a
 //! second failure in a row stops the run. The run also stops after `max_iter` line searches,
 //! when the evaluation budget is spent or when `‖g‖ ≤ grad_tol`.
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::optim::{CgConfig, ConjugateGradient, Minimizer, StopReason};
+//! // f(x) = Σ (xᵢ − i)², minimum at (0, 1, 2).
+//! let mut f = |x: &[f64], g: &mut [f64]| {
+//!     let mut cost = 0.0;
+//!     for (i, (xi, gi)) in x.iter().zip(g.iter_mut()).enumerate() {
+//!         *gi = 2.0 * (xi - i as f64);
+//!         cost += (xi - i as f64).powi(2);
+//!     }
+//!     cost
+//! };
+//! let mut cg = ConjugateGradient::new(CgConfig { max_iter: 50, grad_tol: 1e-10, ..Default::default() })?;
+//! let mut x = [5.0, 5.0, 5.0];
+//! let report = cg.minimize(&mut f, &mut x, &mut ())?;
+//! assert_eq!(report.stop, StopReason::GradientTolerance);
+//! assert!((x[2] - 2.0).abs() < 1e-9);
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 use super::Minimizer;
 use super::line_search::LineSearch;

@@ -8,6 +8,26 @@
 //! on the first iteration and after a restart. A pair with `s·y ≤ 10⁻¹⁰ ‖y‖²` (no positive
 //! curvature) is skipped. A failed line search (or an ascent direction) clears the memory
 //! and restarts from steepest descent; two failures in a row stop the run.
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::optim::{Lbfgs, LbfgsConfig, Minimizer};
+//! // f(x) = Σ (xᵢ − i)², minimum at (0, 1, 2).
+//! let mut f = |x: &[f64], g: &mut [f64]| {
+//!     let mut cost = 0.0;
+//!     for (i, (xi, gi)) in x.iter().zip(g.iter_mut()).enumerate() {
+//!         *gi = 2.0 * (xi - i as f64);
+//!         cost += (xi - i as f64).powi(2);
+//!     }
+//!     cost
+//! };
+//! let mut lbfgs = Lbfgs::new(LbfgsConfig { max_iter: 50, grad_tol: 1e-10, ..Default::default() })?;
+//! let mut x = [5.0, 5.0, 5.0];
+//! let report = lbfgs.minimize(&mut f, &mut x, &mut ())?;
+//! assert!(report.cost < 1e-18 && report.iterations <= 5);
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 use super::Minimizer;
 use super::line_search::LineSearch;

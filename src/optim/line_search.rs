@@ -20,6 +20,20 @@
 //!
 //! Defaults are Rasmussen's: ρ = 0.01, σ = 0.5, INT = 0.1, EXT = 3.0, MAX = 20, and the
 //! slope-ratio cap RATIO = 100 that CG uses to choose the first trial step.
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::optim::LineSearch;
+//! // φ(α) along dir = −∇f from x₀ = 2 for f(x) = x²: the minimum is at α = ½.
+//! let mut f = |x: &[f64], g: &mut [f64]| { g[0] = 2.0 * x[0]; x[0] * x[0] };
+//! let (x0, dir) = ([2.0], [-4.0]);
+//! let (mut x, mut g) = ([0.0], [0.0]);
+//! let out = LineSearch::default().search(&mut f, &x0, 4.0, -16.0, &dir, 0.1, 20, &mut x, &mut g)?;
+//! assert!(out.accepted && out.cost < 4.0);
+//! assert_eq!(x[0], x0[0] + out.step * dir[0]);
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 use super::objective::Objective;
 use super::vecops::dot;

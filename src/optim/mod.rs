@@ -16,6 +16,8 @@
 //! (`ConjugateGradient::new`, `Sgd::new`, ...) validate them once and return
 //! [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming a bad value.
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::optim::{CgConfig, ConjugateGradient, Minimizer};
 //! // Rosenbrock's function f(x, y) = (1 − x)² + 100 (y − x²)², a plain closure.

@@ -8,6 +8,18 @@
 //!   [`NetworkObjective`](crate::network::NetworkObjective) and
 //!   [`MiniBatchObjective`](crate::network::MiniBatchObjective) live with the network, which
 //!   knows how to evaluate itself; this module knows only θ.
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::optim::Objective;
+//! // A closure is an objective: cost returned, gradient written.
+//! let mut f = |x: &[f64], g: &mut [f64]| { g[0] = 2.0 * x[0]; x[0] * x[0] };
+//! let mut g = [0.0];
+//! assert_eq!(Objective::cost_grad(&mut f, &[3.0], &mut g)?, 9.0);
+//! assert_eq!((g[0], Objective::<f64>::dim(&f)), (6.0, None));
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 use crate::error::Result;
 use crate::scalar::Scalar;

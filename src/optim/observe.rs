@@ -5,6 +5,8 @@
 //! or a training loop. The training loop's [`Event`](crate::train::Event) wraps it
 //! (`Event::Iteration`), so one observer can follow both.
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::optim::{CgConfig, ConjugateGradient, Iteration, IterationObserver, Minimizer};
 //! use std::ops::ControlFlow;

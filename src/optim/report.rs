@@ -1,5 +1,19 @@
 //! What a minimisation ends with: a [`MinimizeReport`] and its [`StopReason`], and the stop
 //! rule CG and L-BFGS share.
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::optim::{CgConfig, ConjugateGradient, Minimizer, StopReason};
+//! let mut f = |x: &[f64], g: &mut [f64]| { g[0] = 2.0 * x[0]; x[0] * x[0] };
+//! let mut cg = ConjugateGradient::new(CgConfig { max_iter: 3, ..Default::default() })?;
+//! let report = cg.minimize(&mut f, &mut [4.0], &mut ())?;
+//! assert_eq!(report.initial_cost, 16.0);
+//! assert!(report.iterations <= 3 && report.evaluations >= 2);
+//! assert!(matches!(report.stop, StopReason::MaxIterations | StopReason::LineSearchFailed));
+//! println!("stopped because {}", report.stop); // Display says why in words
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 use super::objective::Objective;
 use super::observe::{Iteration, IterationObserver};

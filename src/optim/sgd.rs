@@ -10,6 +10,21 @@
 //! `η_t` follows a [`Schedule`] of the step count `t` (steps taken before this one):
 //! constant, step decay `η₀ · factor^⌊t / every⌋`, or inverse time `η₀ / (1 + decay · t)`.
 //! For a per-epoch schedule, count `every` in steps (`epochs × batches per epoch`).
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::optim::{Schedule, Sgd, SgdConfig, StepOptimizer};
+//! let mut sgd = Sgd::<f64>::new(SgdConfig { learning_rate: 0.1, ..Default::default() })?;
+//! assert!(matches!(SgdConfig::default().schedule, Schedule::Constant));
+//! let mut x = [1.0];
+//! for _ in 0..100 {
+//!     let g = [2.0 * x[0]]; // ∇ x²
+//!     sgd.step(&mut x, &g)?;
+//! }
+//! assert!(x[0].abs() < 1e-9); // x ← 0.8 x each step
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 use super::StepOptimizer;
 use crate::check;

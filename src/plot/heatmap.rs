@@ -152,6 +152,20 @@ fn draw_heatmap(path: &Path, h: &Heatmap<'_>) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Plot`] / [`Error::Io`] if drawing or writing fails.
+///
+/// # Examples
+///
+/// ```
+/// use deepmultinet::metrics::ConfusionMatrix;
+/// let truth = [0, 0, 1, 1, 2, 2];
+/// let predicted = [0, 1, 1, 1, 2, 0];
+/// let cm = ConfusionMatrix::from_labels(&truth, &predicted, 3)?.with_names(&["cat", "dog", "emu"])?;
+/// let dir = tempfile::tempdir().map_err(|e| deepmultinet::Error::Io { path: ".".into(), source: e })?;
+/// let path = dir.path().join("confusion.png");
+/// deepmultinet::plot::confusion_matrix(&path, &cm, false)?; // counts; `true`: % of each row
+/// assert!(path.exists());
+/// # Ok::<(), deepmultinet::Error>(())
+/// ```
 pub fn confusion_matrix(
     path: impl AsRef<Path>,
     cm: &ConfusionMatrix,

@@ -28,6 +28,19 @@
 //! | first-layer filters masked by one input (`x ⊙ w_j` of the units that fire) | [`masked_filters`] | [`inspect::masked_filters`](crate::inspect::masked_filters) |
 //! | feature learning over time: the hidden-unit grid as an animated GIF, one frame per epoch or per k iterations | [`HiddenUnitsRecorder`] (an observer) | θ at `Event::EpochFinished` / `Event::Iteration` |
 //! | activation functions and their derivatives | [`activation_functions`] | [`inspect::builtin_activation_curves`](crate::inspect::builtin_activation_curves) |
+//!
+//! # Examples
+//!
+//! ```
+//! use deepmultinet::plot::{self, Series};
+//! let cost = [0.9, 0.5, 0.35, 0.3];
+//! let accuracy = [0.6, 0.8, 0.85, 0.9];
+//! let dir = tempfile::tempdir().map_err(|e| deepmultinet::Error::Io { path: ".".into(), source: e })?;
+//! let path = dir.path().join("curves.png");
+//! plot::training_curves(&path, &[Series::new("cost", &cost)], &[Series::new("accuracy", &accuracy)])?;
+//! assert!(path.exists());
+//! # Ok::<(), deepmultinet::Error>(())
+//! ```
 
 mod activations;
 mod activity;

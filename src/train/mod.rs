@@ -29,6 +29,8 @@
 //! **Reproducibility**: the same seed, data, configuration and build give bit-identical θ
 //! (the only randomness is the caller's RNG; every reduction runs in a fixed order).
 //!
+//! # Examples
+//!
 //! ```
 //! use deepmultinet::prelude::*;
 //! use deepmultinet::optim::{Sgd, SgdConfig};
@@ -94,6 +96,25 @@ pub struct Trainer<'v, T: Scalar> {
 ///
 /// # Errors
 /// As [`Trainer::new`] and [`Trainer::fit`].
+///
+/// # Examples
+///
+/// ```
+/// use deepmultinet::prelude::*;
+/// use deepmultinet::optim::{Adam, AdamConfig};
+/// use rand::SeedableRng;
+/// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(2);
+/// let mut net = Network::builder(1).hidden(4, Tanh)
+///     .output(2, SoftmaxCrossEntropy::<f64>::new()).init(Init::Glorot).build(&mut rng)?;
+/// let x = nalgebra::DMatrix::from_row_slice(1, 6, &[-3., -2., -1., 1., 2., 3.]);
+/// let y = [0usize, 0, 0, 1, 1, 1];
+/// let mut adam = Adam::new(AdamConfig { learning_rate: 0.05, ..Default::default() })?;
+/// let config = TrainConfig { epochs: 100, batch_size: 3, ..Default::default() };
+/// let history = deepmultinet::train::fit(&mut net, &mut adam, &x, &y, &config, &mut rng)?;
+/// assert_eq!(history.epochs.len(), 100);
+/// assert_eq!(net.predict(&x)?, y);
+/// # Ok::<(), deepmultinet::Error>(())
+/// ```
 pub fn fit<'d, L, O, R>(
     net: &mut Network<L>,
     optimizer: &mut O,

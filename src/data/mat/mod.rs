@@ -42,6 +42,8 @@
 //! errors to stdout/stderr from library code, inflates `miCOMPRESSED` without a size bound,
 //! and its errors carry no offset; this reader is small and gives located errors.
 //!
+//! # Examples
+//!
 //! ```no_run
 //! use deepmultinet::data::mat::MatFile;
 //! let mat = MatFile::read("../shared/data/coursera-ex3/ex3weights.mat")?;
