@@ -42,9 +42,9 @@
 //! | training | [`train`]: `Trainer`, and the open loop's pieces (`EpochRunner`, `evaluate`, `EarlyStopping`, `DivergenceGuard`, `WeightAverage`), events and progress |
 //! | tools | [`gradcheck`], [`io`] (model files), [`metrics`], [`inspect`], `plot` (feature `plot`) |
 //!
-//! Cargo features (all on by default): `plot` (PNG pictures), `progress` (an `indicatif`
+//! Cargo features on by default: `plot` (PNG pictures), `progress` (an `indicatif`
 //! bar in [`train::BarProgress`]; without it, plain lines), `safetensors` (model files in
-//! [`io`]).
+//! [`io`]). Off by default: `onnx` (ONNX export, `io::onnx`).
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -52,7 +52,7 @@ pub mod activation;
 mod check;
 pub mod data;
 pub mod error;
-#[cfg(any(feature = "plot", feature = "safetensors"))]
+#[cfg(any(feature = "plot", feature = "safetensors", feature = "onnx"))]
 mod files;
 pub mod gradcheck;
 pub mod init;

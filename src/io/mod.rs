@@ -59,6 +59,8 @@
 mod mat;
 #[cfg(feature = "safetensors")]
 mod metadata;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 #[cfg(feature = "safetensors")]
 mod safetensors;
 
