@@ -44,7 +44,9 @@
 //!
 //! Cargo features on by default: `plot` (PNG pictures), `progress` (an `indicatif`
 //! bar in [`train::BarProgress`]; without it, plain lines), `safetensors` (model files in
-//! [`io`]). Off by default: `onnx` (ONNX export, `io::onnx`).
+//! [`io`]). Off by default: `onnx` (ONNX export, `io::onnx`) and `serde`
+//! (`Serialize`/`Deserialize` for the configurations, [`History`] and
+//! [`metrics::ConfusionMatrix`]; `History::to_json`).
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -68,6 +70,8 @@ pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod scalar;
+#[cfg(feature = "serde")]
+mod serde_float;
 pub mod targets;
 pub mod train;
 
