@@ -54,7 +54,6 @@ pub mod activation;
 mod check;
 pub mod data;
 pub mod error;
-#[cfg(any(feature = "plot", feature = "safetensors", feature = "onnx"))]
 mod files;
 pub mod gradcheck;
 pub mod init;
