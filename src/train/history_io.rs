@@ -50,8 +50,17 @@ fn csv_row(out: &mut String, e: &EpochRecord) {
 }
 
 impl History {
-    /// The epochs as CSV: a header line, then one line per [`EpochRecord`] (see the
-    /// module docs of `train::history_io` for the columns).
+    /// The epochs as CSV for plotting elsewhere: a header line, then one line per
+    /// [`EpochRecord`], its fields in order as the columns:
+    ///
+    /// ```text
+    /// epoch,cost,train_accuracy,validation_accuracy,validation_correct,validation_samples,validation_cost,grad_norm,train_seconds,eval_seconds
+    /// ```
+    ///
+    /// A `None` is an empty field; numbers are in Rust's shortest round-trip form (`0.1`,
+    /// `1e-7`, `NaN`, `inf`), which pandas, NumPy, R and spreadsheets read as numbers.
+    /// `iteration_costs` (full-batch runs) and the run's totals are not in the CSV; the
+    /// JSON (`to_json`, feature `serde`) has everything.
     ///
     /// # Examples
     /// ```
