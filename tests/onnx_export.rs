@@ -386,3 +386,22 @@ fn onnx_check_files() {
         );
     }
 }
+
+/// What `evaluate --model M.safetensors --export-onnx` does: a model file read back exports
+/// the same ONNX bytes as the network that was saved.
+#[cfg(feature = "safetensors")]
+#[test]
+fn a_saved_model_file_exports_the_same_onnx() {
+    let net = random_net(
+        &[(16, Arc::new(Elu(1.0))), (8, Arc::new(Relu))],
+        SoftmaxCrossEntropy::new(),
+        11,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("m.safetensors");
+    deepmultinet::io::save(&net, &st).unwrap();
+    let back: Network<SoftmaxCrossEntropy<f32>> = deepmultinet::io::load(&st).unwrap();
+    let path = dir.path().join("m.onnx");
+    onnx::save(&back, &path).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), onnx::to_bytes(&net).unwrap());
+}
