@@ -7,6 +7,8 @@
 //! cargo run --release --example evaluate -- --model pytorch.safetensors --data DIR \
 //!     --arch 784-128-64-10 --hidden-activation relu --loss softmax
 //! cargo run --release --example evaluate -- --model ex3weights.mat --data digits5k_20x20.mat
+//! cargo run --release --features onnx --example evaluate -- --model M.safetensors \
+//!     --export-onnx M.onnx
 //! ```
 //!
 //! * `--model`: a safetensors file written by `deepmultinet::io::save` (its metadata gives the
@@ -17,8 +19,11 @@
 //!   layout (`X`, `y` with labels 1..K), or a CSV file (features then label; pixel values are
 //!   divided by `--csv-divide`, default 255).
 //! * `--scalar f32|f64`: for files without metadata (default: the tensors' dtype).
+//! * `--export-onnx PATH` (cargo feature `onnx`): writes the loaded model as ONNX
+//!   (`deepmultinet::io::onnx::save`); `--data` is then optional.
 //!
-//! Prints `result: test_acc=<fraction> n=<samples>`.
+//! Prints `result: test_acc=<fraction> n=<samples>`, and `result: exported=<PATH>` for an
+//! export without `--data`.
 
 use deepmultinet::data::csv::{self, CsvOptions};
 use deepmultinet::data::idx::{self, Split};
@@ -34,7 +39,8 @@ type BoxResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 #[derive(Debug)]
 struct Args {
     model: PathBuf,
-    data: PathBuf,
+    data: Option<PathBuf>,
+    export_onnx: Option<PathBuf>,
     arch: Option<Vec<usize>>,
     hidden_activation: String,
     loss: String,
@@ -44,11 +50,12 @@ struct Args {
 
 const USAGE: &str = "usage: evaluate --model FILE --data DIR|FILE.mat|FILE.csv[.gz] \
 [--arch 784-128-64-10 --hidden-activation relu --loss softmax|sigmoid|mse] [--scalar f32|f64] \
-[--csv-divide 255]";
+[--csv-divide 255] [--export-onnx FILE.onnx]";
 
 fn parse_args() -> BoxResult<Args> {
     let mut model = None;
     let mut data = None;
+    let mut export_onnx = None;
     let mut arch = None;
     let mut hidden_activation = "relu".to_string();
     let mut loss = "softmax".to_string();
@@ -66,6 +73,7 @@ fn parse_args() -> BoxResult<Args> {
         match flag.as_str() {
             "--model" => model = Some(PathBuf::from(value)),
             "--data" => data = Some(PathBuf::from(value)),
+            "--export-onnx" => export_onnx = Some(PathBuf::from(value)),
             "--arch" => {
                 let sizes = value
                     .split(['-', ','])
@@ -87,7 +95,12 @@ fn parse_args() -> BoxResult<Args> {
     }
     Ok(Args {
         model: model.ok_or(format!("--model is required\n{USAGE}"))?,
-        data: data.ok_or(format!("--data is required\n{USAGE}"))?,
+        data: if data.is_none() && export_onnx.is_none() {
+            return Err(format!("--data is required (unless --export-onnx)\n{USAGE}").into());
+        } else {
+            data
+        },
+        export_onnx,
         arch,
         hidden_activation,
         loss,
@@ -100,8 +113,7 @@ fn has_ext(p: &Path, ext: &str) -> bool {
     p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
-fn load_data<T: Scalar>(args: &Args) -> BoxResult<Dataset<T>> {
-    let d = &args.data;
+fn load_data<T: Scalar>(d: &Path, args: &Args) -> BoxResult<Dataset<T>> {
     let name = d.to_string_lossy().to_ascii_lowercase();
     Ok(if d.is_dir() {
         idx::load_dir(d, Split::Test)?
@@ -122,8 +134,44 @@ fn load_data<T: Scalar>(args: &Args) -> BoxResult<Dataset<T>> {
     })
 }
 
-fn evaluate<L: OutputLoss>(net: &Network<L>, args: &Args) -> BoxResult<(f64, usize)> {
-    let ds = load_data::<L::Scalar>(args)?;
+/// What the run did: the accuracy on `--data`, or only the export.
+enum Outcome {
+    Evaluated { acc: f64, n: usize },
+    Exported(PathBuf),
+}
+
+/// Writes `net` as ONNX to `--export-onnx` (if given), then evaluates it on `--data` (if
+/// given).
+fn finish<L: OutputLoss>(net: &Network<L>, args: &Args) -> BoxResult<Outcome> {
+    if let Some(path) = &args.export_onnx {
+        export_onnx(net, path)?;
+        eprintln!("wrote {} (ONNX)", path.display());
+    }
+    match (&args.data, &args.export_onnx) {
+        (Some(d), _) => {
+            let (acc, n) = evaluate(net, d, args)?;
+            Ok(Outcome::Evaluated { acc, n })
+        }
+        (None, Some(path)) => Ok(Outcome::Exported(path.clone())),
+        (None, None) => Err(USAGE.into()),
+    }
+}
+
+#[cfg(feature = "onnx")]
+fn export_onnx<L: OutputLoss>(net: &Network<L>, path: &Path) -> BoxResult<()> {
+    Ok(deepmultinet::io::onnx::save(net, path)?)
+}
+
+#[cfg(not(feature = "onnx"))]
+fn export_onnx<L: OutputLoss>(_net: &Network<L>, _path: &Path) -> BoxResult<()> {
+    Err(
+        "--export-onnx needs the `onnx` feature: cargo run --features onnx --example evaluate"
+            .into(),
+    )
+}
+
+fn evaluate<L: OutputLoss>(net: &Network<L>, data: &Path, args: &Args) -> BoxResult<(f64, usize)> {
+    let ds = load_data::<L::Scalar>(data, args)?;
     if ds.num_features() != net.inputs() {
         return Err(format!(
             "the data has {} features per sample but the model {:?} takes {} inputs",
@@ -139,7 +187,7 @@ fn evaluate<L: OutputLoss>(net: &Network<L>, args: &Args) -> BoxResult<(f64, usi
 
 /// Loads a safetensors model as `Network<L>` (from its metadata, or from `--arch` when it has
 /// none) and evaluates it.
-fn run<L: LoadableHead>(bytes: &[u8], has_meta: bool, args: &Args) -> BoxResult<(f64, usize)> {
+fn run<L: LoadableHead>(bytes: &[u8], has_meta: bool, args: &Args) -> BoxResult<Outcome> {
     let net: Network<L> = if has_meta {
         io::from_bytes(bytes, &args.model)?
     } else {
@@ -164,10 +212,10 @@ fn run<L: LoadableHead>(bytes: &[u8], has_meta: bool, args: &Args) -> BoxResult<
         net.head().output_activation(),
         <L::Scalar as Scalar>::NAME
     );
-    evaluate(&net, args)
+    finish(&net, args)
 }
 
-fn main_result() -> BoxResult<(f64, usize)> {
+fn main_result() -> BoxResult<Outcome> {
     let args = parse_args()?;
     if has_ext(&args.model, "mat") {
         let net = io::from_mat(
@@ -179,7 +227,7 @@ fn main_result() -> BoxResult<(f64, usize)> {
             "model: course Theta matrices, sizes {:?}, sigmoid",
             net.sizes()
         );
-        return evaluate(&net, &args);
+        return finish(&net, &args);
     }
     let bytes = std::fs::read(&args.model)
         .map_err(|e| format!("cannot read {}: {e}", args.model.display()))?;
@@ -224,8 +272,12 @@ fn main_result() -> BoxResult<(f64, usize)> {
 
 fn main() -> ExitCode {
     match main_result() {
-        Ok((acc, n)) => {
+        Ok(Outcome::Evaluated { acc, n }) => {
             println!("result: test_acc={acc:.4} n={n}");
+            ExitCode::SUCCESS
+        }
+        Ok(Outcome::Exported(path)) => {
+            println!("result: exported={}", path.display());
             ExitCode::SUCCESS
         }
         Err(e) => {

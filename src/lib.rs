@@ -123,9 +123,11 @@
 //! | tools | [`gradcheck`], [`io`] (model files), [`metrics`], [`inspect`], `plot` (feature `plot`) |
 //! | estimator | [`estimator`]: [`Classifier`], `Scaler`, `LabelEncoder` (uses training, data and io; nothing imports it) |
 //!
-//! Cargo features (all on by default): `plot` (PNG pictures), `progress` (an `indicatif`
+//! Cargo features on by default: `plot` (PNG pictures), `progress` (an `indicatif`
 //! bar in [`train::BarProgress`]; without it, plain lines), `safetensors` (model files in
-//! [`io`]).
+//! [`io`]). Off by default: `onnx` (ONNX export, `io::onnx`) and `serde`
+//! (`Serialize`/`Deserialize` for the configurations, [`History`] and
+//! [`metrics::ConfusionMatrix`]; `History::to_json`).
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -134,7 +136,6 @@ mod check;
 pub mod data;
 pub mod error;
 pub mod estimator;
-#[cfg(any(feature = "plot", feature = "safetensors"))]
 mod files;
 pub mod gradcheck;
 pub mod init;
@@ -151,6 +152,8 @@ pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod scalar;
+#[cfg(feature = "serde")]
+mod serde_float;
 pub mod targets;
 pub mod train;
 

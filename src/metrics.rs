@@ -32,7 +32,16 @@ use crate::targets::check_labels;
 use nalgebra::{DMatrix, DMatrixView};
 
 /// Counts of (true class, predicted class) pairs, with class names.
+///
+/// With the `serde` feature it serialises as `{"classes": K, "names": [...], "counts": [[...],
+/// ...]}` (`counts[t][p]`, rows are truth), and deserialising checks that every row has `K`
+/// counts and there are `K` names.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(into = "ConfusionMatrixData", try_from = "ConfusionMatrixData")
+)]
 pub struct ConfusionMatrix {
     classes: usize,
     names: Vec<String>,
@@ -180,6 +189,57 @@ fn ratio(num: usize, den: usize) -> f64 {
         0.0
     } else {
         num as f64 / den as f64
+    }
+}
+
+/// The serialised form of a [`ConfusionMatrix`]: the counts as rows.
+#[cfg(feature = "serde")]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfusionMatrixData {
+    classes: usize,
+    names: Vec<String>,
+    counts: Vec<Vec<usize>>,
+}
+
+#[cfg(feature = "serde")]
+impl From<ConfusionMatrix> for ConfusionMatrixData {
+    fn from(cm: ConfusionMatrix) -> Self {
+        let k = cm.classes;
+        ConfusionMatrixData {
+            classes: k,
+            counts: cm.counts.chunks(k.max(1)).map(<[usize]>::to_vec).collect(),
+            names: cm.names,
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<ConfusionMatrixData> for ConfusionMatrix {
+    type Error = Error;
+    fn try_from(d: ConfusionMatrixData) -> Result<Self> {
+        crate::check::at_least_one("classes", d.classes)?;
+        let k = d.classes;
+        if d.counts.len() != k {
+            return Err(Error::shape(
+                "confusion matrix: rows of counts",
+                k,
+                d.counts.len(),
+            ));
+        }
+        if let Some(row) = d.counts.iter().find(|r| r.len() != k) {
+            return Err(Error::shape(
+                "confusion matrix: counts per row",
+                k,
+                row.len(),
+            ));
+        }
+        ConfusionMatrix {
+            classes: k,
+            names: (0..k).map(|c| c.to_string()).collect(),
+            counts: d.counts.concat(),
+        }
+        .with_names(&d.names)
     }
 }
 

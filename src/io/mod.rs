@@ -72,6 +72,8 @@ mod mat;
 mod metadata;
 #[cfg(feature = "safetensors")]
 mod offsets;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 #[cfg(feature = "safetensors")]
 mod safetensors;
 

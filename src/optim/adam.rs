@@ -24,6 +24,8 @@ use crate::scalar::Scalar;
 
 /// Configuration of [`Adam`].
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct AdamConfig {
     /// Step size α (default 1e-3).
     pub learning_rate: f64,

@@ -47,6 +47,8 @@ use crate::scalar::Scalar;
 
 /// Configuration of [`ConjugateGradient`].
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct CgConfig {
     /// Line searches to make at most (fmincg's `MaxIter`; default 100).
     pub max_iter: usize,

@@ -40,6 +40,8 @@ use crate::scalar::Scalar;
 
 /// Configuration of [`Lbfgs`].
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct LbfgsConfig {
     /// Correction pairs kept (default 10).
     pub history: usize,

@@ -42,6 +42,8 @@ use crate::scalar::Scalar;
 
 /// Parameters of the line search (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct LineSearch {
     /// ρ of the sufficient-decrease condition (default 0.01).
     pub rho: f64,

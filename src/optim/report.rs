@@ -24,6 +24,7 @@ use std::fmt;
 
 /// Why a [`Minimizer`](super::Minimizer) stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum StopReason {
     /// `max_iter` line searches were made.
     MaxIterations,

@@ -34,6 +34,7 @@ use crate::scalar::Scalar;
 
 /// A learning-rate schedule over the step count `t`.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Schedule {
     /// `η_t = η₀`.
     #[default]
@@ -87,6 +88,8 @@ impl Schedule {
 
 /// Configuration of [`Sgd`].
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct SgdConfig {
     /// Base learning rate η₀ (default 0.01).
     pub learning_rate: f64,

@@ -6,6 +6,8 @@ use crate::error::Result;
 /// Settings of a training run (unchecked; [`Trainer::new`](super::Trainer::new) and
 /// [`EpochRunner::new`](super::EpochRunner::new) validate them).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct TrainConfig {
     /// Epochs to run at most (default 10; ignored by full-batch training).
     pub epochs: usize,
@@ -26,6 +28,7 @@ pub struct TrainConfig {
     pub grad_tol: f64,
     /// A mini-batch cost above `divergence_factor × max(first cost, 1)` counts as divergence
     /// (default 1e6).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     pub divergence_factor: f64,
 }
 
@@ -77,6 +80,7 @@ impl TrainConfig {
 
 /// The value early stopping watches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Monitor {
     /// The validation cost (lower is better), or the training cost without a validation set.
     #[default]

@@ -6,32 +6,40 @@ use std::fmt;
 
 /// Measurements of one epoch (for full-batch training: of the whole minimisation).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct EpochRecord {
     /// Epoch number (1-based).
     pub epoch: usize,
     /// Training cost: the mean of the epoch's mini-batch costs, each taken before its step
     /// (scikit-learn's `loss_curve_`); for full-batch training the final cost.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     pub cost: f64,
     /// Training accuracy: for mini-batches, the fraction of samples classified correctly by
     /// the parameters in force when their batch was evaluated (a free by-product of the
     /// forward pass); for full-batch training, the accuracy of the final parameters.
     /// `None` for dense targets.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float::option"))]
     pub train_accuracy: Option<f64>,
     /// Validation accuracy at the end of the epoch.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float::option"))]
     pub validation_accuracy: Option<f64>,
     /// Validation samples classified correctly.
     pub validation_correct: Option<usize>,
     /// Number of validation samples (0 without a validation set).
     pub validation_samples: usize,
     /// Validation cost (with the training λ) at the end of the epoch.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float::option"))]
     pub validation_cost: Option<f64>,
     /// Euclidean norm of the mean of the epoch's mini-batch gradients (for full-batch
     /// training: of the final gradient). Computed only when a gradient tolerance is set or
     /// for full-batch training, since it costs a pass over θ per step.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float::option"))]
     pub grad_norm: Option<f64>,
     /// Wall time of the training loop (shuffling, gathering, gradients and steps), seconds.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     pub train_seconds: f64,
     /// Wall time of the evaluation after the training loop, seconds.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     pub eval_seconds: f64,
 }
 
@@ -44,6 +52,7 @@ impl EpochRecord {
 
 /// Why training stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum TrainStop {
     /// All epochs were run.
     MaxEpochs,
@@ -78,12 +87,15 @@ impl fmt::Display for TrainStop {
 
 /// The record of a training run.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct History {
     /// One record per completed epoch (one for a full-batch run).
     pub epochs: Vec<EpochRecord>,
     /// The cost after each iteration of a full-batch minimiser (empty for mini-batches).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float::vec"))]
     pub iteration_costs: Vec<f64>,
     /// Cost of the initial parameters on the first batch (the whole set for full-batch).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_float"))]
     pub initial_cost: f64,
     /// Optimiser steps (mini-batch) or line searches (full-batch) made.
     pub iterations: usize,

@@ -62,6 +62,7 @@ mod evaluate;
 mod event;
 mod guard;
 mod history;
+mod history_io;
 mod progress;
 
 pub use averaging::WeightAverage;
