@@ -61,6 +61,8 @@ pub mod io;
 pub mod layout;
 #[allow(unsafe_code)]
 pub mod linalg;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod loss;
 pub mod metrics;
 pub mod network;
