@@ -36,7 +36,7 @@
 //! methods, 404 for other paths, 403 for a `Host` that is not this loopback port — so a
 //! web page elsewhere cannot reach it through DNS rebinding), at most
 //! [`DashboardConfig::max_clients`] streams at once. A port in use is
-//! [`Error::Server`](crate::Error::Server). Dropping the dashboard stops the server: its
+//! [`Error::Server`]. Dropping the dashboard stops the server: its
 //! threads are joined and the port is closed when `drop` returns.
 //!
 //! ```

@@ -362,9 +362,16 @@
     if (!u) { return empty(s, 'waiting for the first epoch…'); }
     var data = decode(u.data);
     var n = u.count;
-    var cols = Math.ceil(Math.sqrt(n * s.w / s.h));
-    var rows = Math.ceil(n / cols);
     var gap = 1;
+    // The grid whose tiles come out largest.
+    var cols = 1;
+    var best = 0;
+    for (var c0 = 1; c0 <= n; c0++) {
+      var r0 = Math.ceil(n / c0);
+      var sc = Math.min(s.w / (c0 * (u.width + gap)), s.h / (r0 * (u.height + gap)));
+      if (sc > best + 1e-9) { best = sc; cols = c0; }
+    }
+    var rows = Math.ceil(n / cols);
     var off = document.createElement('canvas');
     off.width = cols * (u.width + gap);
     off.height = rows * (u.height + gap);
@@ -394,7 +401,7 @@
     setText('units-note', n + ' of ' + u.units + ' · epoch ' + u.epoch);
   }
 
-  function drawConfusion(id, classes, counts, noteId, note) {
+  function drawConfusion(id, classes, counts, noteId, note, foot) {
     var s = surface(id);
     if (!classes) { return empty(s, 'waiting…'); }
     var k = classes.length;
@@ -426,7 +433,8 @@
     names.forEach(function (c, i) { g.fillText(c, x0 - 4, top + i * cell + cell / 2); });
     g.textAlign = 'center';
     for (var j = 0; j < k; j++) { g.fillText(String(j), x0 + j * cell + cell / 2, top - 7); }
-    g.fillText('rows: true class · columns: predicted', x0 + cell * k / 2, top + cell * k + 9);
+    g.fillText((foot ? foot + ' · rows: true · cols: predicted' : 'rows: true · columns: predicted'),
+      x0 + cell * k / 2, top + cell * k + 9);
     setText(noteId, note);
   }
 
@@ -434,7 +442,8 @@
     var c = S.vconf;
     if (!c) { return empty(surface('c-vconf'), S.epochs.length ? 'no validation set given' : 'waiting for the first epoch…'); }
     drawConfusion('c-vconf', c.classes, c.counts, 'vconf-note',
-      'epoch ' + c.epoch + ' · ' + percent(c.accuracy));
+      percent(c.accuracy) + ' of ' + c.total,
+      'epoch ' + c.epoch);
   }
 
   // ---- classification panels --------------------------------------------------------
@@ -484,7 +493,9 @@
     var g = s.g;
     var k = d.probabilities.length;
     var names = d.classes.map(function (c) { return short(c, 12); });
+    g.font = 'bold 11px system-ui, sans-serif';
     var left = 8 + Math.max.apply(null, names.map(function (c) { return g.measureText(c).width; }));
+    g.font = '11px system-ui, sans-serif';
     var right = 44;
     var h = (s.h - 18) / k;
     var wmax = s.w - left - right;
@@ -636,7 +647,7 @@
     var lo = Math.min(h.edges[0], 0);
     var hi = Math.max(last(h.edges), 0);
     var top = Math.max.apply(null, h.counts) * 1.12 || 1;
-    var f = frame(s, [lo, hi], [0, top], { bottom: 34, xlabel: 'weight' });
+    var f = frame(s, [lo, hi], [0, top], { bottom: 34 });
     var g = s.g;
     g.fillStyle = COLORS.soft;
     h.counts.forEach(function (n, i) {
@@ -652,7 +663,10 @@
     g.fillStyle = COLORS.red; g.textAlign = 'left';
     g.fillText('0', f.x(0) + 3, f.box.t + 6);
     var n = h.counts.reduce(function (a, b) { return a + b; }, 0);
-    setText('hist-note', n + ' into “' + d.classes[d.predicted] + '”');
+    g.fillStyle = COLORS.muted; g.textAlign = 'left';
+    g.fillText(n + ' weights into “' + d.classes[d.predicted] + '”', f.box.l, f.box.b + 22);
+    g.textAlign = 'right';
+    g.fillText('weight', f.box.r, f.box.b + 22);
   }
 
   function drawRecent() {
