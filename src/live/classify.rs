@@ -30,6 +30,11 @@ pub struct ClassifyReport {
 
 impl ClassifyReport {
     /// `correct / samples` (0 when nothing was shown).
+    ///
+    /// ```
+    /// let r = deepmultinet::live::ClassifyReport { samples: 4, correct: 3, seconds: 2.0 };
+    /// assert_eq!(r.accuracy(), 0.75);
+    /// ```
     pub fn accuracy(&self) -> f64 {
         if self.samples == 0 {
             0.0
@@ -151,6 +156,18 @@ impl<T: Scalar> Dashboard<T> {
     /// `labels`, showing each with [`show_sample`](Self::show_sample), `rate` samples per
     /// second (`f64::INFINITY`: no pause).
     ///
+    /// ```
+    /// use deepmultinet::live::Dashboard;
+    /// use deepmultinet::prelude::*;
+    /// let net = Network::with_sizes(&[2, 3, 2], Relu, SoftmaxCrossEntropy::<f64>::new())?;
+    /// let mut dash = Dashboard::new(Default::default())?;
+    /// let x = nalgebra::DMatrix::from_element(2, 5, 1.0);
+    /// let report = dash.classify(&net, &x, &[0, 0, 1, 1, 0], 100.0, 3)?; // 3 samples, 20 ms
+    /// assert_eq!((report.samples, report.correct), (3, 2)); // θ = 0 predicts class 0
+    /// assert!(dash.classify(&net, &x, &[0; 5], 0.0, 3).is_err()); // a rate must be > 0
+    /// # Ok::<(), deepmultinet::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidParameter`] for a rate that is not > 0; [`Error::ShapeMismatch`] /
     /// [`Error::EmptyBatch`] for an `x` that does not fit `net` or a label count that
@@ -184,7 +201,12 @@ impl<T: Scalar> Dashboard<T> {
         let mut correct = 0;
         for (j, &label) in labels.iter().enumerate().take(n) {
             if rate.is_finite() {
-                let due = start + Duration::from_secs_f64(j as f64 / rate);
+                let due = Duration::try_from_secs_f64(j as f64 / rate)
+                    .ok()
+                    .and_then(|d| start.checked_add(d))
+                    .ok_or_else(|| {
+                        crate::check::invalid("rate", rate, "a pace whose pauses fit in a Duration")
+                    })?;
                 let now = Instant::now();
                 if due > now {
                     std::thread::sleep(due - now);

@@ -91,7 +91,7 @@ use crate::scalar::Scalar;
 use hub::Hub;
 use nalgebra::{DMatrix, DMatrixView};
 use server::Server;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -172,9 +172,16 @@ impl Default for DashboardConfig {
 impl DashboardConfig {
     /// Checks the counts and durations.
     ///
+    /// ```
+    /// use deepmultinet::live::DashboardConfig;
+    /// assert!(DashboardConfig::default().check().is_ok());
+    /// let none = DashboardConfig { max_clients: 0, ..DashboardConfig::default() };
+    /// assert!(none.check().is_err());
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidParameter`] for a count of 0 (`hidden_units` may be 0: no pictures)
-    /// or a zero `stream_lifetime`.
+    /// or a `stream_lifetime` of 0 or more than a day.
     pub fn check(&self) -> Result<()> {
         use crate::check::at_least_one;
         at_least_one("activity_inputs", self.activity_inputs)?;
@@ -182,8 +189,13 @@ impl DashboardConfig {
         at_least_one("histogram_bins", self.histogram_bins)?;
         at_least_one("max_clients", self.max_clients)?;
         at_least_one("queue_len", self.queue_len)?;
-        if self.stream_lifetime.is_zero() {
-            return Err(crate::check::invalid("stream_lifetime", 0.0, "> 0 seconds"));
+        let life = self.stream_lifetime.as_secs_f64();
+        if self.stream_lifetime.is_zero() || life > 86_400.0 {
+            return Err(crate::check::invalid(
+                "stream_lifetime",
+                life,
+                "> 0 and at most 86400 seconds",
+            ));
         }
         Ok(())
     }
@@ -243,6 +255,19 @@ impl<T: Scalar> std::fmt::Debug for Dashboard<T> {
 impl<T: Scalar> Dashboard<T> {
     /// Starts serving the page on `config.ip:config.port`.
     ///
+    /// ```
+    /// use deepmultinet::live::{Dashboard, DashboardConfig};
+    /// let dash = Dashboard::<f32>::new(DashboardConfig::default())?; // 127.0.0.1, any port
+    /// assert_eq!(dash.url(), format!("http://127.0.0.1:{}/", dash.addr().port()));
+    /// assert_eq!(dash.clients(), 0);
+    /// // The same port again: the error says so.
+    /// let port = dash.addr().port();
+    /// let busy = Dashboard::<f32>::new(DashboardConfig { port, ..Default::default() });
+    /// assert!(matches!(busy, Err(deepmultinet::Error::Server { .. })));
+    /// drop(dash); // stops the server; the port is free again
+    /// # Ok::<(), deepmultinet::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::Server`] when the port is in use (or the address is not this machine's, or
     /// the port needs privileges); [`Error::InvalidParameter`] as
@@ -261,11 +286,13 @@ impl<T: Scalar> Dashboard<T> {
             hub.clone(),
             options,
         )?;
-        let url = match server.addr() {
-            SocketAddr::V4(a) => format!("http://{a}/"),
-            SocketAddr::V6(a) => format!("http://[{}]:{}/", a.ip(), a.port()),
+        let addr = server.addr();
+        let ip = match addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
         };
-        let url = url.replace("http://0.0.0.0:", "http://127.0.0.1:");
+        let url = format!("http://{}/", SocketAddr::new(ip, addr.port()));
         let mut dash = Dashboard {
             train: observer::TrainState::default(),
             samples: classify::SampleState::default(),
@@ -335,7 +362,7 @@ impl<T: Scalar> Dashboard<T> {
 
     /// Tells the pages that nothing more will come: they show "finished" and stop
     /// reconnecting (the server still serves the page and the final state until the
-    /// dashboard is dropped).
+    /// dashboard is dropped). See the [module docs](self) for a whole run.
     pub fn finish(&mut self) {
         self.hub.publish(&events::Obj::new().message("end"));
     }

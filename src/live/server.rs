@@ -399,7 +399,9 @@ fn write_stream(
         body.push(f.as_bytes());
     }
     body.send()?;
-    let end = Instant::now() + options.stream_lifetime;
+    // The lifetime is checked to be at most a day (`DashboardConfig::check`).
+    let now = Instant::now();
+    let end = now.checked_add(options.stream_lifetime).unwrap_or(now);
     let mut frames = Vec::new();
     loop {
         let now = Instant::now();
