@@ -333,7 +333,7 @@
     var total = e.map(function (r) { return r.train_seconds + r.eval_seconds; });
     var rates = e.map(function (r) { return r.samples_per_second; });
     var f = frame(s, [0.5, e.length + 0.5], [0, range(total)[1] * 1.15],
-      { right: 44, xlabel: 'epoch', xint: true, xticks: Math.min(6, e.length),
+      { right: 44, top: 20, xlabel: 'epoch', xint: true, xticks: Math.min(6, e.length),
         xfmt: function (v) { return v >= 1 && Math.round(v) === v ? e[v - 1].epoch : ''; },
         yfmt: function (v) { return tickText(v) + 's'; } });
     var g = s.g;
@@ -351,7 +351,7 @@
     polyline(g, fr, pts, COLORS.orange, 1.6); dots(g, fr, pts, COLORS.orange, 3);
     g.fillStyle = COLORS.orange; g.textAlign = 'left';
     niceTicks(0, rr[1], 4).forEach(function (v) { g.fillText(human(v), f.box.r + 4, fr.y(v)); });
-    legend(s, [['train s', COLORS.blue], ['eval s', '#bfd0f5'], ['samples/s', COLORS.orange]], f.box.l + 6, f.box.t + 6);
+    legend(s, [['train', COLORS.blue], ['eval', '#bfd0f5'], ['samples/s', COLORS.orange]], f.box.l + 2, 7);
     var l = last(e);
     setText('time-note', fixed(l.train_seconds + l.eval_seconds, 2) + ' s · ' + human(l.samples_per_second) + ' samples/s');
   }
@@ -441,8 +441,7 @@
   function drawValidationConfusion() {
     var c = S.vconf;
     if (!c) { return empty(surface('c-vconf'), S.epochs.length ? 'no validation set given' : 'waiting for the first epoch…'); }
-    drawConfusion('c-vconf', c.classes, c.counts, 'vconf-note',
-      percent(c.accuracy) + ' of ' + c.total,
+    drawConfusion('c-vconf', c.classes, c.counts, 'vconf-note', percent(c.accuracy),
       'epoch ' + c.epoch);
   }
 
