@@ -170,6 +170,15 @@ pub enum Error {
         /// The value found (NaN, +∞ or −∞).
         value: f64,
     },
+    /// The live dashboard's server could not be started (the port is in use, the address is
+    /// not local, ...): where it tried to listen and why it could not.
+    #[error("dashboard server on {addr}: {message}")]
+    Server {
+        /// The address it tried to listen on, e.g. `127.0.0.1:8080`.
+        addr: String,
+        /// What went wrong, and what to try.
+        message: String,
+    },
 }
 
 /// The second half of [`Error::LabelOutOfRange`]'s message: what the valid labels are and

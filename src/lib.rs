@@ -144,6 +144,8 @@ pub mod io;
 pub mod layout;
 #[allow(unsafe_code)]
 pub mod linalg;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod loss;
 mod memory;
 pub mod metrics;
