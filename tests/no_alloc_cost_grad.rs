@@ -57,6 +57,24 @@ fn count_for<L: OutputLoss>(net: &Network<L>, m: usize, lambda: f64) -> (usize, 
     let mut adam = Adam::new(AdamConfig::default()).unwrap();
     let mut theta = net.params().to_vec();
     adam.step(&mut theta, &grad).unwrap();
+    // Warm-up of both batch sizes, not counted: a split GEMM's chunks are claimed
+    // dynamically, so a worker the OS delays may first take one (and grow its thread's
+    // packing buffer) only on a later call.
+    let mut warm_theta = theta.clone();
+    for _ in 0..10 {
+        for cols in [m, m / 2] {
+            net.cost_grad_at(
+                &warm_theta,
+                &mut ws,
+                x.columns(0, cols),
+                &y[..cols],
+                lambda,
+                &mut grad,
+            )
+            .unwrap();
+            adam.step(&mut warm_theta, &grad).unwrap();
+        }
+    }
     let steady = allocations_in(|| {
         for _ in 0..3 {
             net.cost_grad_at(&theta, &mut ws, &x, &y, lambda, &mut grad)
