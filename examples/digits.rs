@@ -124,7 +124,8 @@ fn run() -> Result<()> {
         println!("wrote {}", p.display());
     }
     println!(
-        "result: test_acc={test_acc:.4} seconds={seconds:.2} theta={}",
+        "result: test_acc={test_acc:.4} seconds={seconds:.2} threads={} theta={}",
+        deepmultinet::num_threads(),
         common::fingerprint(clf.network()?.params())
     );
     Ok(())

@@ -237,10 +237,11 @@ fn main_result() -> Result<()> {
 
     println!(
         "result: train_acc={acc:.4} cost={:.6} iters={} evals={} seconds={seconds:.3} \
-         pretrained_cost_lambda0={pre0:.9} pretrained_cost_lambda1={pre1:.9} gradcheck={gradcheck:.3e} seed={seed} theta={}",
+         pretrained_cost_lambda0={pre0:.9} pretrained_cost_lambda1={pre1:.9} gradcheck={gradcheck:.3e} seed={seed} threads={} theta={}",
         record.cost,
         history.iterations,
         history.evaluations,
+        deepmultinet::num_threads(),
         common::fingerprint(net.params())
     );
     Ok(())

@@ -277,12 +277,13 @@ fn main_result() -> Result<()> {
     println!(
         "result: cg_val_acc={cg_val:.4} gd_val_acc={gd_val:.4} cg_train_acc={cg_train:.4} \
          gd_train_acc={gd_train:.4} cg_iters={} cg_evals={} cg_seconds={:.2} gd_epochs={gd_epochs} \
-         gd_seconds={gd_seconds:.2} gd_stop={gd_stop} train={} val={} seed={seed} cg_theta={} gd_theta={}",
+         gd_seconds={gd_seconds:.2} gd_stop={gd_stop} train={} val={} seed={seed} threads={} cg_theta={} gd_theta={}",
         cg_hist.iterations,
         cg_hist.evaluations,
         cg_rec.train_seconds,
         tr.len(),
         va.len(),
+        deepmultinet::num_threads(),
         common::fingerprint(cg_net.params()),
         common::fingerprint(gd_net.params())
     );

@@ -272,9 +272,10 @@ fn main_result() -> Result<()> {
     }
     println!(
         "result: test_acc={test_acc:.4} epochs={} seconds={seconds:.1} seconds_per_epoch={per_epoch:.2} \
-         average_from={} seed={seed} theta={}",
+         average_from={} seed={seed} threads={} theta={}",
         history.epochs.len(),
         if average.count() > 0 { average_from } else { 0 },
+        deepmultinet::num_threads(),
         common::fingerprint(net.params())
     );
     Ok(())

@@ -208,10 +208,11 @@ fn run<L: OutputLoss>(s: &Settings, head: L) -> Result<()> {
 
     println!(
         "result: test_acc={test_acc:.4} epochs={} seconds={seconds:.2} seconds_per_epoch={per_epoch:.3} \
-         loss={} seed={} theta={}",
+         loss={} seed={} threads={} theta={}",
         history.epochs.len(),
         net.head().name(),
         s.seed,
+        deepmultinet::num_threads(),
         common::fingerprint(net.params())
     );
     Ok(())

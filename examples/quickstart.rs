@@ -56,6 +56,8 @@ fn main() -> std::process::ExitCode {
 
 fn main_result() -> Result<()> {
     let seed = arg("--seed", 0)?;
+    let threads = usize::try_from(arg("--threads", 0)?).unwrap_or(usize::MAX);
+    deepmultinet::set_num_threads(threads);
     let iters = usize::try_from(arg("--iters", 3000)?).unwrap_or(usize::MAX);
     let iters = common::at_most("iters", iters, common::MAX_ITERS)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -101,8 +103,9 @@ fn main_result() -> Result<()> {
         acc * 100.0
     );
     println!(
-        "result: train_acc={acc:.4} iters={iters} gradcheck={:.3e} seconds={seconds:.3} theta={}",
+        "result: train_acc={acc:.4} iters={iters} gradcheck={:.3e} seconds={seconds:.3} threads={} theta={}",
         check.relative_difference,
+        deepmultinet::num_threads(),
         common::fingerprint(net.params())
     );
     Ok(())

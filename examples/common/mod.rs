@@ -59,6 +59,18 @@ impl Args {
             };
             if switches.contains(&name.as_str()) {
                 on.push(name);
+            } else if name == "threads" {
+                // Every example: `--threads N` (0 = the default, see `set_num_threads`).
+                let v = match inline {
+                    Some(v) => v,
+                    None => it
+                        .next()
+                        .ok_or_else(|| Error::InvalidConfig("--threads needs a value".into()))?,
+                };
+                let n: usize = v.parse().map_err(|_| {
+                    Error::InvalidConfig(format!("--threads: cannot parse `{v}` as a count"))
+                })?;
+                deepmultinet::set_num_threads(n);
             } else if known.contains(&name.as_str()) {
                 let v = match inline {
                     Some(v) => v,
@@ -73,6 +85,7 @@ impl Args {
                     known
                         .iter()
                         .chain(switches)
+                        .chain(&["threads"])
                         .map(|k| format!("--{k}"))
                         .collect::<Vec<_>>()
                         .join(" ")
