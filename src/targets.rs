@@ -8,7 +8,7 @@
 //! let x = nalgebra::DMatrix::from_element(1, 2, 1.0);
 //! // Labels (one-hot implied) and the same targets as a dense 2 × 2 matrix cost the same.
 //! let labels = [1usize, 0];
-//! let dense = Targets::<f64>::from(&labels).to_dense(2);
+//! let dense = Targets::<f64>::from(&labels).to_dense(2)?;
 //! assert_eq!(net.cost(&x, &labels, 0.0)?, net.cost(&x, &dense, 0.0)?);
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
