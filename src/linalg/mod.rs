@@ -10,6 +10,8 @@
 //!   ([`set_num_threads`](crate::set_num_threads));
 //! - `par`: running a closure's parts on the pool (batch splits, chunked optimiser updates
 //!   that hand each thread its own `&mut` sub-slices);
+//! - `simd`: running safe elementwise loops (the optimisers' fused updates) compiled for the
+//!   process's SIMD family;
 //! - this file: the view-based GEMM and its dispatch to the `f32`/`f64` kernels,
 //!   `transposed` and `column_range`.
 //!
@@ -19,6 +21,7 @@
 mod gemm;
 pub(crate) mod par;
 pub(crate) mod pool;
+pub(crate) mod simd;
 
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;

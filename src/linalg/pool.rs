@@ -40,7 +40,8 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 /// multiply-adds in the same order (they differ only in register-tile shape), so they give
 /// the same bits — a θ trained on an AVX-512 machine is reproduced on an AVX2-only one. The
 /// portable kernels (CPUs without AVX2 + FMA, or `DEEPMULTINET_KERNEL=generic`) multiply
-/// and add separately, which rounds differently: results differ in the last bits.
+/// and add separately, which rounds differently: results differ in the last bits. The
+/// optimisers' vectorised updates give the same bits on every family (see `optim::Adam`).
 ///
 /// The same pool serves three kinds of work:
 /// - large GEMMs (`m·k·n ≥ 2¹⁶`) are split over rows or columns of the product; this never
