@@ -11,9 +11,17 @@
 //! - `step_784_128_64_10_relu_adam_f32/{1,10,64,256,1024}`: `cost_grad` + Adam update;
 //! - `step_784_30_10_sigmoid_sgd_f32/10`: `cost_grad` + SGD update (Nielsen's network);
 //! - `full_batch_400_25_10_sigmoid_f64/5000`: full-batch `cost_grad` (the course's size);
+//! - `step_784_1024_1024_10_relu_adam_f32/256`, `step_784_2048_2048_10_relu_adam_f32/512`:
+//!   wide networks, where the step is almost all GEMM;
 //! - `forward_784_128_64_10_relu_f32/{1,1024}`: inference (`predict_proba`);
 //! - `peak/{f32,f64}_{1_thread,all_threads}`: one 1024³ GEMM through `linalg::gemm`, with
-//!   `set_num_threads(1)` and with every core (the product split across the pool).
+//!   `set_num_threads(1)` and with every core (the product split across the pool);
+//! - `peak/fma_{avx512,avx2}_{f32,f64}_{1_thread,all_threads}`: the machine's register FMA
+//!   peak for every instruction set this CPU has (16 independent FMA chains on `zmm`/`ymm`
+//!   registers, no memory; on one thread and on `num_threads()` threads at once).
+//!
+//! The run also writes `target/criterion/deepmultinet-run.json` (the GEMM kernel family and
+//! thread count it ran with) for `scripts/bench-report`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use deepmultinet::optim::{Adam, AdamConfig, Sgd, SgdConfig, StepOptimizer};
@@ -23,6 +31,9 @@ use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
 use std::time::Duration;
+
+#[path = "common/fma_peak.rs"]
+mod fma_peak;
 
 fn data<T: Scalar>(inputs: usize, classes: usize, m: usize, seed: u64) -> (DMatrix<T>, Vec<usize>) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -39,6 +50,10 @@ fn step_bench<L: OutputLoss>(
     mut opt: impl StepOptimizer<L::Scalar>,
 ) {
     let mut g = c.benchmark_group(group);
+    if net.num_params() > 1 << 20 {
+        // Tens of milliseconds per step: criterion's minimum of 10 samples suffices.
+        g.sample_size(10);
+    }
     for &m in batches {
         let (x, y) = data::<L::Scalar>(net.inputs(), net.outputs(), m, m as u64);
         let mut net = net.clone();
@@ -95,6 +110,19 @@ fn training_steps(c: &mut Criterion) {
     .unwrap();
     step_bench(c, "step_784_30_10_sigmoid_sgd_f32", &nielsen, &[10], sgd);
 
+    for (hidden, batch) in [(1024, 256), (2048, 512)] {
+        let wide = Network::builder(784)
+            .hidden(hidden, Relu)
+            .hidden(hidden, Relu)
+            .output(10, SoftmaxCrossEntropy::<f32>::new())
+            .init(Init::He)
+            .build(&mut rng)
+            .unwrap();
+        let adam = Adam::new(AdamConfig::default()).unwrap();
+        let group = format!("step_784_{hidden}_{hidden}_10_relu_adam_f32");
+        step_bench(c, &group, &wide, &[batch], adam);
+    }
+
     let course = Network::builder(400)
         .hidden(25, Sigmoid)
         .output(10, SigmoidCrossEntropy::<f64>::new())
@@ -148,9 +176,47 @@ fn peak_for<T: Scalar>(g: &mut criterion::BenchmarkGroup<'_, criterion::measurem
     deepmultinet::set_num_threads(0);
 }
 
+/// The register FMA peak of every instruction set this CPU has, on one thread and on all.
+fn fma_peaks(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    // ~5 ms per call at ~100 GFLOP/s: thread start-up (tens of µs) is below 1 %.
+    const ITERS: u64 = 1 << 20;
+    let all = deepmultinet::num_threads();
+    for isa in fma_peak::Isa::available_all() {
+        for (double, scalar) in [(false, "f32"), (true, "f64")] {
+            g.throughput(Throughput::Elements(isa.flops(double, ITERS)));
+            g.bench_function(format!("fma_{}_{scalar}_1_thread", isa.name()), |b| {
+                b.iter(|| black_box(fma_peak::run(isa, double, ITERS)))
+            });
+            g.throughput(Throughput::Elements(isa.flops(double, ITERS) * all as u64));
+            g.bench_function(format!("fma_{}_{scalar}_all_threads", isa.name()), |b| {
+                b.iter(|| black_box(fma_peak::run_threads(isa, double, ITERS, all)))
+            });
+        }
+    }
+}
+
+/// Records what this run measured with, for `scripts/bench-report`.
+fn write_run_info() {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("target"))
+        .join("criterion");
+    let kernel = deepmultinet::linalg::gemm_kernel();
+    let info = format!(
+        "{{\"gemm_kernel\": \"{kernel}\", \"threads\": {}, \"kernel_request_ok\": {}}}\n",
+        deepmultinet::num_threads(),
+        deepmultinet::linalg::gemm_kernel_checked().is_ok()
+    );
+    if std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(dir.join("deepmultinet-run.json"), info);
+    }
+}
+
 fn peak(c: &mut Criterion) {
+    write_run_info();
     let mut g = c.benchmark_group("peak");
     g.sample_size(10).measurement_time(Duration::from_secs(5));
+    fma_peaks(&mut g);
     peak_for::<f32>(&mut g);
     peak_for::<f64>(&mut g);
     g.finish();

@@ -95,9 +95,9 @@ fn count_for<L: OutputLoss>(net: &Network<L>, m: usize, lambda: f64) -> (usize, 
     (first, steady)
 }
 
-/// One test function only: the counter is process-wide, so a concurrently running test
-/// would add its allocations to ours.
-#[test]
+/// One test function only, without the test harness (Cargo.toml): the counter is
+/// process-wide, so a concurrently running test or the harness's thread would add its
+/// allocations to ours.
 fn cost_grad_allocates_nothing_after_the_workspace_exists() {
     // Guards against a counter that never counts (the checks below would pass vacuously).
     let n = allocations_in(|| {
@@ -152,4 +152,10 @@ fn check_all_heads() {
             "{name}: cost_grad allocated after the workspace existed"
         );
     }
+}
+
+/// No test harness (see Cargo.toml): nothing but this test allocates in the process.
+fn main() {
+    cost_grad_allocates_nothing_after_the_workspace_exists();
+    println!("test cost_grad_allocates_nothing_after_the_workspace_exists ... ok");
 }

@@ -1,14 +1,17 @@
 //! The engine room: the crate's own GEMM and the worker pool it runs on — the only module
 //! of the crate that contains `unsafe` (`#![deny(unsafe_code)]` everywhere else).
 //!
-//! The one public item is [`gemm`], the safe `C ← α·A·B + β·C` on nalgebra matrices and
-//! views of any strides. Inside the crate:
-//! - `gemm/`: the blocked, allocation-free GEMM (driver, kernels, dispatch, packing buffers)
-//!   on raw strided storage;
+//! The public items are [`gemm`], the safe `C ← α·A·B + β·C` on nalgebra matrices and
+//! views of any strides, and which kernel family it runs ([`GemmKernel`], [`gemm_kernel`],
+//! [`gemm_kernel_checked`]). Inside the crate:
+//! - `gemm/`: the blocked, allocation-free GEMM (driver, AVX-512/AVX2/portable kernels,
+//!   their one-time choice [`gemm_kernel`], packing buffers) on raw strided storage;
 //! - `pool`: the persistent worker threads and the thread-count knob
 //!   ([`set_num_threads`](crate::set_num_threads));
 //! - `par`: running a closure's parts on the pool (batch splits, chunked optimiser updates
 //!   that hand each thread its own `&mut` sub-slices);
+//! - `simd`: running safe elementwise loops (the optimisers' fused updates) compiled for the
+//!   process's SIMD family;
 //! - this file: the view-based GEMM and its dispatch to the `f32`/`f64` kernels,
 //!   `transposed` and `column_range`.
 //!
@@ -30,9 +33,11 @@
 mod gemm;
 pub(crate) mod par;
 pub(crate) mod pool;
+pub(crate) mod simd;
 
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
+pub use gemm::{GemmKernel, gemm_kernel, gemm_kernel_checked};
 use gemm::{Product, RawMat, RawMatMut};
 use nalgebra::{Dyn, Matrix, RawStorage, RawStorageMut, ViewStorage};
 use std::any::Any;
@@ -45,7 +50,8 @@ pub(crate) type StridedView<'a, T> = Matrix<T, Dyn, Dyn, ViewStorage<'a, T, Dyn,
 /// view, never a copy. The crate's own blocked GEMM: allocation-free once its per-thread
 /// packing buffers have grown to the problem size, split across the worker pool for large
 /// products ([`set_num_threads`](crate::set_num_threads)), and bit-for-bit the same whatever
-/// the thread count.
+/// the thread count, and whether the AVX-512 or the AVX2 kernels run ([`gemm_kernel`]; the
+/// portable kernels round differently).
 ///
 /// When `β = 0`, `C` is not read (it may hold NaN); when `k = 0` or `α = 0`, `A` and `B`
 /// are not read (`C ← β·C`).

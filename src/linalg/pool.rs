@@ -28,11 +28,20 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 /// **The default** is the environment variable `DEEPMULTINET_THREADS` when it holds a
 /// positive integer (read once, when the count is first needed), else every available core.
 ///
-/// **Determinism.** With a fixed thread count, results are bit-identical run to run and
-/// machine to machine (for the same kernels). With the default, a machine with another
-/// number of cores splits training batches differently and gets θ that differ in the last
-/// bits; set `DEEPMULTINET_THREADS=1` (or call `set_num_threads(1)`, or pass the examples'
+/// **Determinism.** With a fixed thread count and a fixed GEMM kernel family
+/// ([`gemm_kernel`](crate::linalg::gemm_kernel)), results are bit-identical run to run and
+/// machine to machine. With the default, a machine with another number of cores splits
+/// training batches differently and gets θ that differ in the last bits; set
+/// `DEEPMULTINET_THREADS=1` (or call `set_num_threads(1)`, or pass the examples'
 /// `--threads 1`) for results that do not depend on the machine.
+///
+/// **Across kernel families** (chosen per CPU, or forced with `DEEPMULTINET_KERNEL`): the
+/// AVX-512 and AVX2 kernels compute each element of a product with the same fused
+/// multiply-adds in the same order (they differ only in register-tile shape), so they give
+/// the same bits — a θ trained on an AVX-512 machine is reproduced on an AVX2-only one. The
+/// portable kernels (CPUs without AVX2 + FMA, or `DEEPMULTINET_KERNEL=generic`) multiply
+/// and add separately, which rounds differently: results differ in the last bits. The
+/// optimisers' vectorised updates give the same bits on every family (see `optim::Adam`).
 ///
 /// The same pool serves three kinds of work:
 /// - large GEMMs (`m·k·n ≥ 2¹⁶`) are split over rows or columns of the product; this never

@@ -14,6 +14,7 @@ use super::workspace::{LayerBuffers, Workspace, view, view_mut};
 use crate::error::{Error, Result};
 use crate::linalg::{gemm_or_panic as gemm, transposed};
 use crate::loss::OutputLoss;
+use crate::scalar::Scalar;
 use crate::targets::Targets;
 use nalgebra::DMatrixView;
 use num_traits::{One, Zero};
@@ -23,7 +24,7 @@ impl<L: OutputLoss> Network<L> {
     ///
     /// Writes `Δ/m_total + (λ/m_total)·W` into `grad` (θ's layout), with `inv_m = 1/m_total`
     /// so that parts of one batch can be summed. Returns the part's summed data cost and
-    /// `Σ W²` (0 when `lambda` is 0).
+    /// `Σ W²` (0 when `lambda` is 0), both accumulated in `f64`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn backward_raw(
         &self,
@@ -34,7 +35,7 @@ impl<L: OutputLoss> Network<L> {
         lambda: L::Scalar,
         ws: &mut Workspace<L::Scalar>,
         grad: &mut [L::Scalar],
-    ) -> (L::Scalar, L::Scalar) {
+    ) -> (f64, f64) {
         let m = x.ncols();
         let sizes = self.layout.sizes();
         let nl = self.layout.num_layers();
@@ -47,10 +48,10 @@ impl<L: OutputLoss> Network<L> {
             let LayerBuffers { z, a, d } = &mut ws.layers[nl - 1];
             let (zv, av) = (view(z, k, m), view(a, k, m));
             self.head.delta(zv, av, y, view_mut(d, k, m));
-            self.head.cost(zv, av, y)
+            self.head.cost_f64(zv, av, y)
         };
 
-        let mut reg_sum = zero;
+        let mut reg_sum = 0.0;
         for l in (0..nl).rev() {
             let (out, inp) = (sizes[l + 1], sizes[l]);
             let (prev, cur) = ws.layers.split_at_mut(l);
@@ -62,6 +63,7 @@ impl<L: OutputLoss> Network<L> {
             let beta = if lambda > zero {
                 for (g, &wi) in gw.iter_mut().zip(w.iter()) {
                     *g = reg * wi;
+                    let wi = wi.as_f64();
                     reg_sum += wi * wi;
                 }
                 one

@@ -132,11 +132,14 @@ impl<L: OutputLoss> Network<L> {
         Ok(())
     }
 
-    /// `Σ_l ‖W_l‖²` (biases excluded), the L2 term's sum.
-    pub(crate) fn weights_norm_squared(&self) -> L::Scalar {
-        let mut reg_sum = L::Scalar::zero();
+    /// `Σ_l ‖W_l‖²` (biases excluded), the L2 term's sum, accumulated in `f64`.
+    pub(crate) fn weights_norm_squared(&self) -> f64 {
+        let mut reg_sum = 0.0;
         for l in 0..self.num_layers() {
-            reg_sum += self.layout.weights(&self.theta, l).norm_squared();
+            for &w in self.layout.weights(&self.theta, l).iter() {
+                let w = w.as_f64();
+                reg_sum += w * w;
+            }
         }
         reg_sum
     }
@@ -157,13 +160,15 @@ impl<L: OutputLoss> Network<L> {
         y.check(self.outputs(), m)?;
         crate::check::lambda(lambda)?;
         let mut ws = self.try_workspace(m.min(CHUNK))?;
-        let mut total = L::Scalar::zero();
+        // Summed in f64 across chunks (and inside each, `cost_f64`), rounded once to T.
+        let mut total = 0.0;
         self.forward_chunks(&x, &mut ws, |start, ws| {
             let yc = y.columns(start..start + ws.batch_len());
-            total += self.head.cost(ws.logits(), ws.outputs(), &yc);
+            total += self.head.cost_f64(ws.logits(), ws.outputs(), &yc);
         })?;
-        let inv_m = L::Scalar::one() / L::Scalar::of_usize(m);
-        Ok(total * inv_m + lambda * inv_m * L::Scalar::of(0.5) * self.weights_norm_squared())
+        let inv_m = 1.0 / m as f64;
+        let reg = lambda.as_f64() * inv_m * 0.5 * self.weights_norm_squared();
+        Ok(L::Scalar::of(total * inv_m + reg))
     }
 
     /// Output activations `A_L` (`outputs × m`): class probabilities for the

@@ -39,6 +39,8 @@ impl<L: OutputLoss> Network<L> {
         let m = x.ncols();
         let zero = L::Scalar::zero();
         let inv_m = L::Scalar::one() / L::Scalar::of_usize(m);
+        // The cost's sums (data term, Σ W²) are f64 from the heads on, combined in f64 and
+        // rounded once to T at the end.
         let parts = par::available_parts()
             .min(m / MIN_COLUMNS_PER_THREAD)
             .clamp(1, MAX_PARTS);
@@ -60,7 +62,7 @@ impl<L: OutputLoss> Network<L> {
                 }
                 // Set by a part whose pass failed (none can: its buffers are ready).
                 let failed = std::sync::Mutex::new(None);
-                let main = std::sync::Mutex::new((&mut *ws, &mut *grad, zero, zero));
+                let main = std::sync::Mutex::new((&mut *ws, &mut *grad, 0.0, 0.0));
                 let job = |t: usize| {
                     par::as_split_part(|| {
                         if t >= parts {
@@ -136,7 +138,10 @@ impl<L: OutputLoss> Network<L> {
             }
         };
         ws.last_m = m;
-        Ok(data_cost * inv_m + reg_sum * lambda * inv_m * L::Scalar::of(0.5))
+        let inv_m = 1.0 / m as f64;
+        Ok(L::Scalar::of(
+            data_cost * inv_m + reg_sum * lambda.as_f64() * inv_m * 0.5,
+        ))
     }
 
     /// Makes `extra` hold the buffers of parts `1..parts` (part `t` takes the samples

@@ -57,7 +57,7 @@ pub struct Workspace<T> {
 pub(super) struct Part<T> {
     pub(super) ws: Workspace<T>,
     pub(super) grad: Vec<T>,
-    pub(super) cost: T,
+    pub(super) cost: f64,
 }
 
 impl<T: Clone> Clone for Workspace<T> {

@@ -25,11 +25,22 @@
 //! assert!(x[0].abs() < 1e-9); // x ← 0.8 x each step
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
+//!
+//! # Arithmetic
+//! `η_t` and `μ` are computed in `f64` and rounded once to `T`; then, per coordinate, in
+//! `T`, each operation rounded once (no fused multiply-add): `θ ← θ − η_t·g`;
+//! `v ← μ·v + g`, `θ ← θ − η_t·v`; Nesterov `v ← μ·v + g`, `θ ← θ − η_t·(g + μ·v)`. θ and
+//! v are updated in one pass, split across the thread pool for long vectors and compiled
+//! for the process's SIMD family (AVX-512, AVX2 or baseline; see
+//! [`gemm_kernel`](crate::linalg::gemm_kernel)): the result is **bit-identical** to the
+//! scalar formula whatever the family or thread count (vector `+ − ×` round like scalar
+//! ones; tested).
 
 use super::StepOptimizer;
 use crate::check;
 use crate::error::{Error, Result};
 use crate::linalg::par::for_each_chunk_mut;
+use crate::linalg::simd::vectorized;
 use crate::scalar::Scalar;
 
 /// A learning-rate schedule over the step count `t`.
@@ -133,6 +144,36 @@ pub struct Sgd<T> {
     t: usize,
 }
 
+/// Vectors shorter than this are updated on the calling thread only.
+const PARALLEL_MIN: usize = 1 << 14;
+
+/// `θ ← θ − η·g` (run through [`vectorized`]).
+#[inline(always)]
+fn plain<T: Scalar>(lr: T, x: &mut [T], g: &[T]) {
+    let n = x.len().min(g.len());
+    let (x, g) = (&mut x[..n], &g[..n]);
+    for i in 0..n {
+        x[i] -= lr * g[i];
+    }
+}
+
+/// `v ← μ·v + g`, then `θ ← θ − η·v`, or with `NESTEROV` `θ ← θ − η·(g + μ·v)` (run
+/// through [`vectorized`]).
+#[inline(always)]
+fn momentum<T: Scalar, const NESTEROV: bool>(lr: T, mu: T, x: &mut [T], v: &mut [T], g: &[T]) {
+    let n = x.len().min(v.len()).min(g.len());
+    let (x, v, g) = (&mut x[..n], &mut v[..n], &g[..n]);
+    for i in 0..n {
+        let vi = mu * v[i] + g[i];
+        v[i] = vi;
+        if NESTEROV {
+            x[i] -= lr * (g[i] + mu * vi);
+        } else {
+            x[i] -= lr * vi;
+        }
+    }
+}
+
 fn check_lr(lr: f64) -> Result<()> {
     check::positive("learning_rate", lr)
 }
@@ -198,12 +239,12 @@ impl<T: Scalar> StepOptimizer<T> for Sgd<T> {
         check_step_dims(&mut self.dim, theta.len(), grad.len())?;
         let lr = T::of(self.config.schedule.rate(self.config.learning_rate, self.t));
         self.t += 1;
+        // One pass per chunk, vectorised for the process's SIMD family; long vectors are
+        // updated on every thread, in disjoint ranges (see the module docs' arithmetic).
         if self.config.momentum == 0.0 {
-            // Long vectors are updated on every thread, in disjoint ranges.
-            for_each_chunk_mut(grad.len(), 1 << 14, [theta], &|r, [x]| {
-                for (x, &g) in x.iter_mut().zip(&grad[r]) {
-                    *x -= lr * g;
-                }
+            for_each_chunk_mut(grad.len(), PARALLEL_MIN, [theta], &|r, [x]| {
+                let g = &grad[r];
+                vectorized(|| plain(lr, x, g));
             });
             return Ok(());
         }
@@ -211,17 +252,20 @@ impl<T: Scalar> StepOptimizer<T> for Sgd<T> {
             self.velocity = vec![T::zero(); theta.len()];
         }
         let mu = T::of(self.config.momentum);
-        if self.config.nesterov {
-            for ((x, v), &g) in theta.iter_mut().zip(&mut self.velocity).zip(grad) {
-                *v = mu * *v + g;
-                *x -= lr * (g + mu * *v);
-            }
-        } else {
-            for ((x, v), &g) in theta.iter_mut().zip(&mut self.velocity).zip(grad) {
-                *v = mu * *v + g;
-                *x -= lr * *v;
-            }
-        }
+        let nesterov = self.config.nesterov;
+        for_each_chunk_mut(
+            grad.len(),
+            PARALLEL_MIN,
+            [theta, &mut self.velocity],
+            &|r, [x, v]| {
+                let g = &grad[r];
+                if nesterov {
+                    vectorized(|| momentum::<T, true>(lr, mu, x, v, g));
+                } else {
+                    vectorized(|| momentum::<T, false>(lr, mu, x, v, g));
+                }
+            },
+        );
         Ok(())
     }
 
@@ -241,5 +285,112 @@ impl<T: Scalar> StepOptimizer<T> for Sgd<T> {
         self.velocity.iter_mut().for_each(|v| *v = T::zero());
         self.dim = None;
         self.t = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::GemmKernel;
+    use crate::linalg::simd::vectorized_as;
+    use crate::optim::adam::tests::values;
+
+    fn bits<T: Scalar>(v: &[T]) -> Vec<u64> {
+        v.iter().map(|x| x.as_f64().to_bits()).collect()
+    }
+
+    /// The module docs' arithmetic, one coordinate at a time (`nesterov: None` = plain).
+    #[inline(never)]
+    fn scalar_reference<T: Scalar>(
+        lr: T,
+        mu: T,
+        nesterov: Option<bool>,
+        x: &mut [T],
+        v: &mut [T],
+        g: &[T],
+    ) {
+        use std::hint::black_box as b;
+        for i in 0..x.len() {
+            match nesterov {
+                None => x[i] -= b(lr * g[i]),
+                Some(nag) => {
+                    v[i] = b(mu * v[i]) + g[i];
+                    let d = if nag { g[i] + b(mu * v[i]) } else { v[i] };
+                    x[i] -= b(lr * d);
+                }
+            }
+        }
+    }
+
+    /// Plain, momentum and Nesterov updates compiled for every SIMD family this CPU runs
+    /// give exactly the scalar formula's bits (n = 1037: every vector width's tail).
+    fn update_bits<T: Scalar>() {
+        let n = 1037;
+        let (lr, mu) = (T::of(0.3), T::of(0.9));
+        for family in GemmKernel::ALL {
+            if !family.is_available() {
+                eprintln!("skipped: the {family} family (this CPU cannot run it)");
+                continue;
+            }
+            for nesterov in [None, Some(false), Some(true)] {
+                let (x0, v0, g) = (
+                    values::<T>(n, 1, false),
+                    values::<T>(n, 2, false),
+                    values::<T>(n, 3, false),
+                );
+                let (mut x, mut v) = (x0.clone(), v0.clone());
+                vectorized_as(family, || match nesterov {
+                    None => plain(lr, &mut x, &g),
+                    Some(false) => momentum::<T, false>(lr, mu, &mut x, &mut v, &g),
+                    Some(true) => momentum::<T, true>(lr, mu, &mut x, &mut v, &g),
+                });
+                let (mut xr, mut vr) = (x0, v0);
+                scalar_reference(lr, mu, nesterov, &mut xr, &mut vr, &g);
+                let what = format!("{} {family} {nesterov:?}", T::NAME);
+                assert_eq!(bits(&x), bits(&xr), "θ, {what}");
+                assert_eq!(bits(&v), bits(&vr), "v, {what}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fused_updates_are_bit_identical_to_the_scalar_formula_on_every_family() {
+        update_bits::<f32>();
+        update_bits::<f64>();
+    }
+
+    /// Whole steps of vectors long enough to be split across the pool, with a schedule.
+    fn steps_bits<T: Scalar>(momentum: f64, nesterov: bool) {
+        let n = 40_000;
+        let config = SgdConfig {
+            learning_rate: 0.5,
+            momentum,
+            nesterov,
+            schedule: Schedule::InverseTime { decay: 0.3 },
+        };
+        let mut sgd = Sgd::<T>::new(config).unwrap();
+        let mut x = values::<T>(n, 5, false);
+        let (mut xr, mut v) = (x.clone(), vec![T::zero(); n]);
+        for t in 0..4 {
+            let g = values::<T>(n, 10 + t as u64, false);
+            sgd.step(&mut x, &g).unwrap();
+            let lr = T::of(config.schedule.rate(config.learning_rate, t));
+            let kind = (momentum > 0.0).then_some(nesterov);
+            scalar_reference(lr, T::of(momentum), kind, &mut xr, &mut v, &g);
+            assert_eq!(
+                bits(&x),
+                bits(&xr),
+                "{} μ={momentum} nesterov={nesterov} step {t}",
+                T::NAME
+            );
+        }
+    }
+
+    #[test]
+    fn sgd_steps_are_bit_identical_to_the_scalar_formula() {
+        for (mu, nag) in [(0.0, false), (0.9, false), (0.9, true)] {
+            steps_bits::<f32>(mu, nag);
+            steps_bits::<f64>(mu, nag);
+        }
     }
 }

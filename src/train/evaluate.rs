@@ -8,7 +8,6 @@ use crate::network::{Network, Workspace, argmax};
 use crate::scalar::Scalar;
 use crate::targets::Targets;
 use nalgebra::DMatrixView;
-use num_traits::Zero;
 
 /// Samples per forward pass of an evaluation.
 const CHUNK: usize = 2048;
@@ -65,13 +64,13 @@ pub fn evaluate<'a, L: OutputLoss>(
         });
     }
     y.check(net.outputs(), m)?;
-    let mut total = L::Scalar::zero();
+    let mut total = 0.0f64;
     let mut correct = 0usize;
     for start in (0..m).step_by(CHUNK) {
         let end = (start + CHUNK).min(m);
         net.forward(ws, x.columns_range(start..end))?;
         let yc = y.columns(start..end);
-        total += net.head().cost(ws.logits(), ws.outputs(), &yc);
+        total += net.head().cost_f64(ws.logits(), ws.outputs(), &yc);
         if let Targets::Labels(l) = yc {
             correct += count_correct(ws.outputs(), l);
         }
@@ -82,7 +81,7 @@ pub fn evaluate<'a, L: OutputLoss>(
     }
     let inv_m = 1.0 / m as f64;
     Ok(Evaluation {
-        cost: total.as_f64() * inv_m + 0.5 * lambda.as_f64() * inv_m * reg,
+        cost: total * inv_m + 0.5 * lambda.as_f64() * inv_m * reg,
         correct: matches!(y, Targets::Labels(_)).then_some(correct),
         samples: m,
     })

@@ -17,14 +17,15 @@
 //! (rounded up to `MR`, `NR`). Panels are zero-padded to full `MR`/`NR`, so the microkernel
 //! always runs on full tiles; an edge tile is computed into a small stack tile with `α = 1,
 //! β = 0` and then merged into `C` with exactly the arithmetic of a full tile
-//! ([`store`]), so every element of `C` gets the same bits whichever tile it falls in.
+//! ([`store`]; the AVX-512 kernel stores the part with masks instead, same arithmetic), so
+//! every element of `C` gets the same bits whichever tile it falls in.
 
 use super::buffer::Packing;
 use super::raw::{Product, RawMat, RawMatMut};
 use std::ops::{Add, Mul};
 
 /// Largest `MR × NR` of any kernel (size of the stack tile for edges).
-const TILE_MAX: usize = 128;
+const TILE_MAX: usize = 384;
 
 /// The element types the GEMM is implemented for (`f32`, `f64`).
 pub(crate) trait Element:
@@ -34,12 +35,12 @@ pub(crate) trait Element:
     const ZERO: Self;
     /// `1`.
     const ONE: Self;
-    /// Rows of this type's register tile (every kernel family uses the same shape).
-    const MR: usize;
-    /// Columns of this type's register tile.
-    const NR: usize;
 
-    /// Single-threaded `C ← α·A·B + β·C` with the best kernel this CPU supports
+    /// The register tile `(MR, NR)` of the kernel [`serial`](Self::serial) runs (chosen
+    /// once per process): the granularity a parallel GEMM cuts `C` at.
+    fn tile() -> (usize, usize);
+
+    /// Single-threaded `C ← α·A·B + β·C` with the kernel family this process uses
     /// (selected once, see [`super::dispatch`]). Requires `m, n, k > 0`.
     ///
     /// # Safety
@@ -47,14 +48,16 @@ pub(crate) trait Element:
     unsafe fn serial(p: Product<Self>);
 }
 
-/// Implements [`Element`] for one type: its tile shape and its dispatched serial GEMM.
+/// Implements [`Element`] for one type: its dispatched serial GEMM and tile.
 macro_rules! impl_element {
-    ($t:ty, $mr:literal, $nr:literal, $serial:path) => {
+    ($t:ty, $double:literal, $serial:path) => {
         impl Element for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
-            const MR: usize = $mr;
-            const NR: usize = $nr;
+            #[inline]
+            fn tile() -> (usize, usize) {
+                super::dispatch::tile($double)
+            }
             #[inline]
             unsafe fn serial(p: Product<Self>) {
                 // SAFETY: forwarded contract.
@@ -64,8 +67,8 @@ macro_rules! impl_element {
     };
 }
 
-impl_element!(f32, 16, 6, super::dispatch::sgemm_serial);
-impl_element!(f64, 8, 6, super::dispatch::dgemm_serial);
+impl_element!(f32, false, super::dispatch::sgemm_serial);
+impl_element!(f64, true, super::dispatch::dgemm_serial);
 
 /// A register-tile microkernel and the cache blocking that suits it.
 pub(super) trait Kernel {
@@ -97,6 +100,42 @@ pub(super) trait Kernel {
         beta: Self::T,
         c: RawMatMut<Self::T>,
     );
+
+    /// An edge tile: only its first `mr ≤ MR` rows and `nr ≤ NR` columns exist in `C`
+    /// (`c` addresses those). The panels are full (zero-padded). By default the full tile is
+    /// computed into a stack tile with `α = 1, β = 0` and merged with [`store`]; a kernel
+    /// may store the part directly, with the same arithmetic.
+    ///
+    /// # Safety
+    /// As for [`tile`](Self::tile), with `c` valid for the `mr × nr` part only.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    unsafe fn tile_edge(
+        (mr, nr): (usize, usize),
+        kc: usize,
+        alpha: Self::T,
+        a: *const Self::T,
+        b: RawMat<Self::T>,
+        beta: Self::T,
+        c: RawMatMut<Self::T>,
+    ) {
+        const { assert!(Self::MR * Self::NR <= TILE_MAX) };
+        let mut tmp = std::mem::MaybeUninit::<[Self::T; TILE_MAX]>::uninit();
+        let tp = tmp.as_mut_ptr().cast::<Self::T>();
+        // SAFETY: `tmp` is an `MR × NR` column-major tile (MR·NR ≤ TILE_MAX); with `β = 0`
+        // the kernel writes every element of it without reading, so the reads below (of
+        // `(i, j)`, `i < mr ≤ MR`, `j < nr ≤ NR`) see initialised values. `c`'s `mr × nr`
+        // part is valid (caller).
+        unsafe {
+            let t = RawMatMut::new(tp, 1, Self::MR as isize);
+            Self::tile(kc, Self::T::ONE, a, b, Self::T::ZERO, t);
+            for j in 0..nr {
+                for i in 0..mr {
+                    store(alpha, *tp.add(i + j * Self::MR), beta, c.shifted(i, j).ptr);
+                }
+            }
+        }
+    }
 
     /// Packs an `mc × kc` block of A (strides `(rsa, csa)`) into `MR`-row panels (see
     /// [`pack`]); kernels override this with SIMD transposes for row-major A.
@@ -232,7 +271,6 @@ unsafe fn macro_kernel<K: Kernel>(
     beta: K::T,
     c: RawMatMut<K::T>,
 ) {
-    const { assert!(K::MR * K::NR <= TILE_MAX) };
     let mut jr = 0;
     while jr < nc {
         let nr = K::NR.min(nc - jr);
@@ -254,22 +292,15 @@ unsafe fn macro_kernel<K: Kernel>(
         while ir < mc {
             let mr = K::MR.min(mc - ir);
             // SAFETY: panel `ir/MR` of Ā starts at `ir·kc` (each is `MR·kc` long); the B
-            // panel is as above; tile `(ir, jr)` of C lies in the block. Edge tiles go
-            // through `tmp`, an `MR × NR` column-major stack tile.
+            // panel is as above; tile `(ir, jr)` of C lies in the block (its `mr × nr` part
+            // for an edge tile).
             unsafe {
                 let a_panel = ap.add(ir * kc);
                 let ct = c.shifted(ir, jr);
                 if mr == K::MR && nr == K::NR {
                     K::tile(kc, alpha, a_panel, b_panel, beta, ct);
                 } else {
-                    let mut tmp = [K::T::ZERO; TILE_MAX];
-                    let t = RawMatMut::new(tmp.as_mut_ptr(), 1, K::MR as isize);
-                    K::tile(kc, K::T::ONE, a_panel, b_panel, K::T::ZERO, t);
-                    for j in 0..nr {
-                        for i in 0..mr {
-                            store(alpha, tmp[i + j * K::MR], beta, ct.shifted(i, j).ptr);
-                        }
-                    }
+                    K::tile_edge((mr, nr), kc, alpha, a_panel, b_panel, beta, ct);
                 }
             }
             ir += K::MR;

@@ -9,13 +9,9 @@
 //! ([`super::dispatch`]); the whole blocked loop is compiled with those features
 //! ([`sgemm`], [`dgemm`]) so packing is vectorised too.
 
-use super::driver::{Element, Kernel, gemm_serial, pack, store};
+use super::driver::{Kernel, gemm_serial, pack, store};
 use super::raw::{Product, RawMat, RawMatMut};
 use std::arch::x86_64::*;
-
-// The tile functions below are written for these shapes.
-const _: () = assert!(<f32 as Element>::MR == 16 && <f32 as Element>::NR == 6);
-const _: () = assert!(<f64 as Element>::MR == 8 && <f64 as Element>::NR == 6);
 
 /// Generates a `2·LANES × 6` tile function for one element type.
 macro_rules! avx_tile {
@@ -164,19 +160,27 @@ avx_tile!(
     _mm256_add_pd
 );
 
-/// Packs a full 16-row panel of a row-major A (`src` row `i` at `src + i·rsa`, contiguous
-/// along `k`) into `dst[p·16 + i]`, transposing 8 × 8 blocks in registers.
+/// Packs a full `mr`-row panel (`mr` a multiple of 8) of a row-major A (`src` row `i` at
+/// `src + i·rsa`, contiguous along `k`) into `dst[p·mr + i]`, transposing 8 × 8 blocks in
+/// registers.
 ///
 /// # Safety
-/// `src` addresses 16 rows of `kc` contiguous elements each; `dst` is valid for `16·kc`
+/// `src` addresses `mr` rows of `kc` contiguous elements each; `dst` is valid for `mr·kc`
 /// writes; the CPU supports AVX2.
 #[target_feature(enable = "avx2,fma")]
-unsafe fn pack_rows_f32(kc: usize, src: *const f32, rsa: isize, dst: *mut f32) {
+pub(super) unsafe fn pack_rows_f32(
+    mr: usize,
+    kc: usize,
+    src: *const f32,
+    rsa: isize,
+    dst: *mut f32,
+) {
+    debug_assert!(mr.is_multiple_of(8));
     let mut p = 0;
     while p + 8 <= kc {
-        for half in 0..2 {
-            // SAFETY: rows `8·half .. 8·half + 8` < 16 and columns `p .. p + 8` ≤ kc are in
-            // the source panel; the stores go to `dst[(p + t)·16 + 8·half ..][..8]`, t < 8.
+        for half in 0..mr / 8 {
+            // SAFETY: rows `8·half .. 8·half + 8` ≤ mr and columns `p .. p + 8` ≤ kc are in
+            // the source panel; the stores go to `dst[(p + t)·mr + 8·half ..][..8]`, t < 8.
             unsafe {
                 let r =
                     |i: usize| _mm256_loadu_ps(src.offset((8 * half + i) as isize * rsa).add(p));
@@ -194,64 +198,72 @@ unsafe fn pack_rows_f32(kc: usize, src: *const f32, rsa: isize, dst: *mut f32) {
                 let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
                 let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
                 let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
-                let d = dst.add(p * 16 + 8 * half);
+                let d = dst.add(p * mr + 8 * half);
                 _mm256_storeu_ps(d, _mm256_permute2f128_ps::<0x20>(u0, u4));
-                _mm256_storeu_ps(d.add(16), _mm256_permute2f128_ps::<0x20>(u1, u5));
-                _mm256_storeu_ps(d.add(32), _mm256_permute2f128_ps::<0x20>(u2, u6));
-                _mm256_storeu_ps(d.add(48), _mm256_permute2f128_ps::<0x20>(u3, u7));
-                _mm256_storeu_ps(d.add(64), _mm256_permute2f128_ps::<0x31>(u0, u4));
-                _mm256_storeu_ps(d.add(80), _mm256_permute2f128_ps::<0x31>(u1, u5));
-                _mm256_storeu_ps(d.add(96), _mm256_permute2f128_ps::<0x31>(u2, u6));
-                _mm256_storeu_ps(d.add(112), _mm256_permute2f128_ps::<0x31>(u3, u7));
+                _mm256_storeu_ps(d.add(mr), _mm256_permute2f128_ps::<0x20>(u1, u5));
+                _mm256_storeu_ps(d.add(2 * mr), _mm256_permute2f128_ps::<0x20>(u2, u6));
+                _mm256_storeu_ps(d.add(3 * mr), _mm256_permute2f128_ps::<0x20>(u3, u7));
+                _mm256_storeu_ps(d.add(4 * mr), _mm256_permute2f128_ps::<0x31>(u0, u4));
+                _mm256_storeu_ps(d.add(5 * mr), _mm256_permute2f128_ps::<0x31>(u1, u5));
+                _mm256_storeu_ps(d.add(6 * mr), _mm256_permute2f128_ps::<0x31>(u2, u6));
+                _mm256_storeu_ps(d.add(7 * mr), _mm256_permute2f128_ps::<0x31>(u3, u7));
             }
         }
         p += 8;
     }
     for p in p..kc {
-        for i in 0..16 {
-            // SAFETY: `i < 16`, `p < kc`: inside the source panel and `dst`.
-            unsafe { *dst.add(p * 16 + i) = *src.offset(i as isize * rsa).add(p) };
+        for i in 0..mr {
+            // SAFETY: `i < mr`, `p < kc`: inside the source panel and `dst`.
+            unsafe { *dst.add(p * mr + i) = *src.offset(i as isize * rsa).add(p) };
         }
     }
 }
 
-/// Packs a full 8-row panel of a row-major A into `dst[p·8 + i]`, transposing 4 × 4 blocks
-/// in registers.
+/// Packs a full `mr`-row panel (`mr` a multiple of 4) of a row-major A into
+/// `dst[p·mr + i]`, transposing 4 × 4 blocks in registers.
 ///
 /// # Safety
-/// As for [`pack_rows_f32`], with 8 rows.
+/// As for [`pack_rows_f32`], with `f64`.
 #[target_feature(enable = "avx2,fma")]
-unsafe fn pack_rows_f64(kc: usize, src: *const f64, rsa: isize, dst: *mut f64) {
+pub(super) unsafe fn pack_rows_f64(
+    mr: usize,
+    kc: usize,
+    src: *const f64,
+    rsa: isize,
+    dst: *mut f64,
+) {
+    debug_assert!(mr.is_multiple_of(4));
     let mut p = 0;
     while p + 4 <= kc {
-        for half in 0..2 {
-            // SAFETY: rows `4·half .. 4·half + 4` < 8 and columns `p .. p + 4` ≤ kc are in
-            // the source panel; the stores go to `dst[(p + t)·8 + 4·half ..][..4]`, t < 4.
+        for half in 0..mr / 4 {
+            // SAFETY: rows `4·half .. 4·half + 4` ≤ mr and columns `p .. p + 4` ≤ kc are in
+            // the source panel; the stores go to `dst[(p + t)·mr + 4·half ..][..4]`, t < 4.
             unsafe {
                 let r =
                     |i: usize| _mm256_loadu_pd(src.offset((4 * half + i) as isize * rsa).add(p));
                 let (r0, r1, r2, r3) = (r(0), r(1), r(2), r(3));
                 let (t0, t1) = (_mm256_unpacklo_pd(r0, r1), _mm256_unpackhi_pd(r0, r1));
                 let (t2, t3) = (_mm256_unpacklo_pd(r2, r3), _mm256_unpackhi_pd(r2, r3));
-                let d = dst.add(p * 8 + 4 * half);
+                let d = dst.add(p * mr + 4 * half);
                 _mm256_storeu_pd(d, _mm256_permute2f128_pd::<0x20>(t0, t2));
-                _mm256_storeu_pd(d.add(8), _mm256_permute2f128_pd::<0x20>(t1, t3));
-                _mm256_storeu_pd(d.add(16), _mm256_permute2f128_pd::<0x31>(t0, t2));
-                _mm256_storeu_pd(d.add(24), _mm256_permute2f128_pd::<0x31>(t1, t3));
+                _mm256_storeu_pd(d.add(mr), _mm256_permute2f128_pd::<0x20>(t1, t3));
+                _mm256_storeu_pd(d.add(2 * mr), _mm256_permute2f128_pd::<0x31>(t0, t2));
+                _mm256_storeu_pd(d.add(3 * mr), _mm256_permute2f128_pd::<0x31>(t1, t3));
             }
         }
         p += 4;
     }
     for p in p..kc {
-        for i in 0..8 {
-            // SAFETY: `i < 8`, `p < kc`: inside the source panel and `dst`.
-            unsafe { *dst.add(p * 8 + i) = *src.offset(i as isize * rsa).add(p) };
+        for i in 0..mr {
+            // SAFETY: `i < mr`, `p < kc`: inside the source panel and `dst`.
+            unsafe { *dst.add(p * mr + i) = *src.offset(i as isize * rsa).add(p) };
         }
     }
 }
 
-/// Generates [`Kernel::pack_a`] for an AVX2 kernel: full panels of a row-major A (`csa = 1`)
-/// through the register transpose `$rows`, everything else through the portable [`pack`].
+/// Generates [`Kernel::pack_a`] for an AVX2 or AVX-512 kernel: full panels of a row-major A
+/// (`csa = 1`) through the register transpose `$rows`, everything else through the portable
+/// [`pack`].
 macro_rules! avx_pack_a {
     ($t:ty, $mr:expr, $rows:ident) => {
         #[inline(always)]
@@ -265,8 +277,9 @@ macro_rules! avx_pack_a {
             let mut i0 = 0;
             while i0 < full {
                 // SAFETY: rows `i0 .. i0 + MR` ≤ mc of the block and panel `i0/MR` of `dst`
-                // (caller's contract); only reached on AVX2 CPUs (through `sgemm`/`dgemm`).
-                unsafe { $rows(kc, a.offset(i0 as isize * rsa), rsa, dst.add(i0 * kc)) };
+                // (caller's contract); only reached on AVX2 CPUs (through the `sgemm`/`dgemm`
+                // of this module or of `kernel_avx512`).
+                unsafe { $rows($mr, kc, a.offset(i0 as isize * rsa), rsa, dst.add(i0 * kc)) };
                 i0 += $mr;
             }
             if full < mc {
@@ -286,14 +299,15 @@ macro_rules! avx_pack_a {
         }
     };
 }
+pub(super) use avx_pack_a;
 
 /// `f32` AVX2 kernel: 16 × 6 tiles.
 pub(super) struct F32Avx2;
 
 impl Kernel for F32Avx2 {
     type T = f32;
-    const MR: usize = <f32 as Element>::MR;
-    const NR: usize = <f32 as Element>::NR;
+    const MR: usize = 16;
+    const NR: usize = 6;
     const KC: usize = 256;
     const MC: usize = 128;
     const NC: usize = 3072;
@@ -320,8 +334,8 @@ pub(super) struct F64Avx2;
 
 impl Kernel for F64Avx2 {
     type T = f64;
-    const MR: usize = <f64 as Element>::MR;
-    const NR: usize = <f64 as Element>::NR;
+    const MR: usize = 8;
+    const NR: usize = 6;
     const KC: usize = 256;
     const MC: usize = 64;
     const NC: usize = 1536;

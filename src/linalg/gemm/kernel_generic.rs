@@ -53,8 +53,8 @@ pub(super) struct F32Generic;
 
 impl Kernel for F32Generic {
     type T = f32;
-    const MR: usize = <f32 as Element>::MR;
-    const NR: usize = <f32 as Element>::NR;
+    const MR: usize = 16;
+    const NR: usize = 6;
     const KC: usize = 256;
     const MC: usize = 128;
     const NC: usize = 3072;
@@ -69,11 +69,7 @@ impl Kernel for F32Generic {
         c: RawMatMut<f32>,
     ) {
         // SAFETY: forwarded contract.
-        unsafe {
-            kernel::<f32, { <f32 as Element>::MR }, { <f32 as Element>::NR }>(
-                kc, alpha, a, b, beta, c,
-            )
-        }
+        unsafe { kernel::<f32, { Self::MR }, { Self::NR }>(kc, alpha, a, b, beta, c) }
     }
 }
 
@@ -82,8 +78,8 @@ pub(super) struct F64Generic;
 
 impl Kernel for F64Generic {
     type T = f64;
-    const MR: usize = <f64 as Element>::MR;
-    const NR: usize = <f64 as Element>::NR;
+    const MR: usize = 8;
+    const NR: usize = 6;
     const KC: usize = 256;
     const MC: usize = 64;
     const NC: usize = 1536;
@@ -98,10 +94,6 @@ impl Kernel for F64Generic {
         c: RawMatMut<f64>,
     ) {
         // SAFETY: forwarded contract.
-        unsafe {
-            kernel::<f64, { <f64 as Element>::MR }, { <f64 as Element>::NR }>(
-                kc, alpha, a, b, beta, c,
-            )
-        }
+        unsafe { kernel::<f64, { Self::MR }, { Self::NR }>(kc, alpha, a, b, beta, c) }
     }
 }

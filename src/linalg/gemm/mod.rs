@@ -14,11 +14,15 @@
 //! accumulators. A column-major `B` (unit row stride, e.g. a batch `X`) is not packed but
 //! read in place by the microkernel, which is faster for the small `m` of a network layer.
 //! Row-major `A` is packed with in-register transposes. Panels are zero-padded, so partial
-//! tiles run the same kernel into a stack
-//! tile and are merged with the same arithmetic. Tile shapes on x86-64 with AVX2 + FMA
-//! ([`kernel_avx2`]): `f32` 16 × 6, `f64` 8 × 6 (twelve `ymm` accumulators); elsewhere the
-//! same shapes as plain loops ([`kernel_generic`]). Kernels are chosen once per process
-//! ([`dispatch`]).
+//! tiles run the same kernel (into a stack tile merged with the same arithmetic, or, on
+//! AVX-512, through masked stores).
+//!
+//! # Kernel families
+//! Chosen once per process ([`dispatch`], [`GemmKernel`], `DEEPMULTINET_KERNEL`):
+//! - AVX-512F ([`kernel_avx512`]): `f32` 32 × 8, `f64` 16 × 8 (sixteen `zmm` accumulators;
+//!   why not more: see the kernel's docs);
+//! - AVX2 + FMA ([`kernel_avx2`]): `f32` 16 × 6, `f64` 8 × 6 (twelve `ymm` accumulators);
+//! - portable ([`kernel_generic`]): the AVX2 shapes as plain loops.
 //!
 //! Before blocking, a row-major-like `C` (`|csc| < |rsc|`) is handled as `Cᵀ = Bᵀ·Aᵀ`, so the
 //! microkernel writes contiguous columns; `k = 0` or `α = 0` only scales `C` by `β` (A and B
@@ -34,17 +38,23 @@
 //!
 //! # Determinism
 //! Every element of `C` is `Σ_p A[i,p]·B[p,j]`, accumulated in increasing `p` within each
-//! `kc` block (one FMA per term on AVX2), the blocks combined in increasing order; `kc`
-//! depends on `k` only. The result is therefore the same bits whatever the position of the
-//! element in its tile, the split of `m` and `n` into blocks or chunks, or the number of
-//! threads (`tests/gemm_threads.rs` checks 1–4 threads bit for bit). The AVX2 and portable
-//! kernels round differently (FMA versus multiply-then-add); one process always uses one.
+//! `kc` block (one FMA per term on AVX2 and AVX-512), the blocks combined in increasing
+//! order; `kc` depends on `k` only (`KC = 256` for every kernel), and `α·x + β·c` is rounded
+//! the same way everywhere ([`driver::store`]). The result is therefore the same bits
+//! whatever the position of the element in its tile, the tile shape, the split of `m` and
+//! `n` into blocks or chunks, or the number of threads (`tests/gemm_threads.rs` checks 1–4
+//! threads bit for bit). Hence the AVX-512 and AVX2 kernels give identical results (tested
+//! on every layout and edge shape); the portable kernels round differently (multiply, then
+//! add: two roundings per term), so they differ in the last bits. One process always uses
+//! one family.
 
 mod buffer;
 mod dispatch;
 mod driver;
 #[cfg(target_arch = "x86_64")]
 mod kernel_avx2;
+#[cfg(target_arch = "x86_64")]
+mod kernel_avx512;
 mod kernel_generic;
 mod raw;
 #[cfg(test)]
@@ -53,6 +63,7 @@ mod tests;
 use super::pool;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub use dispatch::{GemmKernel, gemm_kernel, gemm_kernel_checked};
 pub(crate) use driver::Element;
 pub(crate) use raw::{Product, RawMat, RawMatMut};
 
@@ -99,6 +110,7 @@ pub(crate) unsafe fn gemm_with<T: Element>(serial: SerialFn<T>, threads: usize, 
     let task = Task {
         serial,
         p,
+        tile: T::tile(),
         split: Split::Rows,
         tiles: 0,
         chunks: 0,
@@ -134,6 +146,8 @@ enum Split {
 struct Task<T: Element> {
     serial: SerialFn<T>,
     p: Product<T>,
+    /// The register tile `(MR, NR)` of the process's kernel: chunks are cut at multiples.
+    tile: (usize, usize),
     split: Split,
     /// Register tiles along the split dimension.
     tiles: usize,
@@ -155,8 +169,8 @@ impl<T: Element> Task<T> {
         if threads < 2 || m.saturating_mul(n).saturating_mul(k) < PARALLEL_MIN_MKN {
             return None;
         }
-        let row_tiles = m.div_ceil(T::MR);
-        let col_tiles = n.div_ceil(T::NR);
+        let row_tiles = m.div_ceil(self.tile.0);
+        let col_tiles = n.div_ceil(self.tile.1);
         let b_in_place = b.rs == 1 && b.cs != 0;
         let rows_cost = if b_in_place { 0 } else { k * n };
         let cols_cost = m * k;
@@ -209,13 +223,13 @@ unsafe fn run_chunk<T: Element>(t: &Task<T>, chunk: usize) {
     unsafe {
         match t.split {
             Split::Rows => {
-                let (r0, r1) = (lo * T::MR, (hi * T::MR).min(t.p.m));
+                let (r0, r1) = (lo * t.tile.0, (hi * t.tile.0).min(t.p.m));
                 if r0 < r1 {
                     (t.serial)(t.p.rows(r0, r1));
                 }
             }
             Split::Cols => {
-                let (c0, c1) = (lo * T::NR, (hi * T::NR).min(t.p.n));
+                let (c0, c1) = (lo * t.tile.1, (hi * t.tile.1).min(t.p.n));
                 if c0 < c1 {
                     (t.serial)(t.p.cols(c0, c1));
                 }

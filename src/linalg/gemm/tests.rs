@@ -1,9 +1,11 @@
-//! GEMM against a naive `f64` triple loop: every stride layout, edge shapes, α/β variants,
-//! `β = 0` over NaN, writes confined to C's elements, and bit-for-bit independence of tile
-//! position (what makes threading deterministic).
+//! GEMM against a naive `f64` triple loop, for every kernel family this CPU runs (the others
+//! are skipped with a printed reason): every stride layout, edge shapes around every tile
+//! and block boundary of every kernel, α/β variants (α = 0, β = 0/1), `β = 0` over NaN,
+//! writes confined to C's elements, bit-for-bit independence of tile position (what makes
+//! threading deterministic), and bit-for-bit agreement of the AVX-512 and AVX2 kernels.
 
-use super::driver::{Element, gemm_serial};
-use super::kernel_generic::{F32Generic, F64Generic};
+use super::dispatch::{GemmKernel, serial_f32, serial_f64};
+use super::driver::Element;
 use super::{Product, RawMat, RawMatMut, SerialFn, gemm_with};
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
@@ -16,10 +18,25 @@ trait TestElem: Element + std::fmt::Debug {
     fn to(self) -> f64;
     fn nan() -> Self;
     fn bits(self) -> u64;
-    /// The dispatched (fastest available) single-threaded GEMM.
-    fn fast() -> SerialFn<Self>;
-    /// The portable one.
-    fn portable() -> SerialFn<Self>;
+    /// The dispatched single-threaded GEMM (the process's kernel family).
+    fn fast() -> SerialFn<Self> {
+        <Self as Element>::serial
+    }
+    /// Family `k`'s single-threaded GEMM, if this CPU runs it.
+    fn family(k: GemmKernel) -> Option<SerialFn<Self>>;
+    /// Every family this CPU runs (printing which are skipped and why).
+    fn families() -> Vec<(GemmKernel, SerialFn<Self>)> {
+        GemmKernel::ALL
+            .into_iter()
+            .filter_map(|k| {
+                let f = Self::family(k);
+                if f.is_none() {
+                    eprintln!("skipped: the {k} kernels (this CPU cannot run them)");
+                }
+                Some((k, f?))
+            })
+            .collect()
+    }
 }
 
 impl TestElem for f32 {
@@ -36,11 +53,8 @@ impl TestElem for f32 {
     fn bits(self) -> u64 {
         self.to_bits() as u64
     }
-    fn fast() -> SerialFn<Self> {
-        <f32 as Element>::serial
-    }
-    fn portable() -> SerialFn<Self> {
-        gemm_serial::<F32Generic>
+    fn family(k: GemmKernel) -> Option<SerialFn<Self>> {
+        serial_f32(k)
     }
 }
 
@@ -58,11 +72,8 @@ impl TestElem for f64 {
     fn bits(self) -> u64 {
         self.to_bits()
     }
-    fn fast() -> SerialFn<Self> {
-        <f64 as Element>::serial
-    }
-    fn portable() -> SerialFn<Self> {
-        gemm_serial::<F64Generic>
+    fn family(k: GemmKernel) -> Option<SerialFn<Self>> {
+        serial_f64(k)
     }
 }
 
@@ -242,7 +253,9 @@ fn check<T: TestElem>(
     }
 }
 
-/// Shapes around every tile and block boundary of both kernels.
+/// Shapes around every tile and block boundary of every kernel: tiles 16 × 6 and 8 × 6
+/// (AVX2, portable), 32 × 8 and 16 × 8 (AVX-512, whose edges of ≤ 16 / ≤ 8 rows compute
+/// one vector); `k` across `KC = 256`.
 const SHAPES: &[(usize, usize, usize)] = &[
     (1, 1, 1),
     (1, 7, 1),
@@ -254,9 +267,17 @@ const SHAPES: &[(usize, usize, usize)] = &[
     (7, 0, 5),
     (0, 4, 5),
     (5, 4, 0),
+    (16, 3, 12),
+    (32, 6, 12),
+    (31, 2, 11),
+    (33, 5, 13),
+    (9, 11, 25),
+    (17, 4, 9),
+    (48, 6, 16),
     (33, 300, 19),
     (129, 40, 50),
     (40, 257, 3),
+    (65, 513, 37),
 ];
 
 fn all_layouts<T: TestElem>(serial: SerialFn<T>, shapes: &[(usize, usize, usize)]) {
@@ -273,18 +294,73 @@ fn all_layouts<T: TestElem>(serial: SerialFn<T>, shapes: &[(usize, usize, usize)
 
 #[test]
 fn f32_all_layouts_against_naive() {
-    all_layouts::<f32>(f32::fast(), SHAPES);
+    for (k, serial) in f32::families() {
+        eprintln!("f32, {k} kernels");
+        all_layouts::<f32>(serial, SHAPES);
+    }
 }
 
 #[test]
 fn f64_all_layouts_against_naive() {
-    all_layouts::<f64>(f64::fast(), SHAPES);
+    for (k, serial) in f64::families() {
+        eprintln!("f64, {k} kernels");
+        all_layouts::<f64>(serial, SHAPES);
+    }
 }
 
+/// The AVX-512 and AVX2 kernels compute each element as the same FMA sequence with the same
+/// `k` blocking: their results agree bit for bit, on every layout and edge shape.
 #[test]
-fn portable_kernels_against_naive() {
-    all_layouts::<f32>(f32::portable(), &SHAPES[..10]);
-    all_layouts::<f64>(f64::portable(), &SHAPES[..10]);
+fn avx512_and_avx2_kernels_give_the_same_bits() {
+    fn same<T: TestElem>() {
+        let (Some(wide), Some(narrow)) =
+            (T::family(GemmKernel::Avx512), T::family(GemmKernel::Avx2))
+        else {
+            eprintln!("skipped: this CPU does not run both the avx512 and the avx2 kernels");
+            return;
+        };
+        let mut shapes = SHAPES.to_vec();
+        shapes.extend([(257, 1031, 67), (130, 600, 7), (25, 400, 500)]);
+        for (s, &(m, k, n)) in shapes.iter().enumerate() {
+            for (la, lb, lc) in [
+                (Layout::Col, Layout::Col, Layout::Col),
+                (Layout::Row, Layout::Col, Layout::Col),
+                (Layout::Col, Layout::Row, Layout::Col),
+                (Layout::Strided, Layout::Reversed, Layout::Row),
+                (Layout::Col, Layout::Col, Layout::Strided),
+            ] {
+                for (alpha, beta) in [(1.0, 0.0), (0.5, 1.0), (-1.5, 0.25)] {
+                    let run = |serial: SerialFn<T>| {
+                        let mut rng = Xoshiro256PlusPlus::seed_from_u64(s as u64);
+                        let a = Mat::<T>::random(m, k, la, &mut rng);
+                        let b = Mat::<T>::random(k, n, lb, &mut rng);
+                        let mut c = Mat::<T>::random(m, n, lc, &mut rng);
+                        // SAFETY: as in `check`.
+                        unsafe {
+                            let p = Product {
+                                m,
+                                k,
+                                n,
+                                alpha: T::from(alpha),
+                                a: a.raw(),
+                                b: b.raw(),
+                                beta: T::from(beta),
+                                c: c.raw_mut(),
+                            };
+                            gemm_with(serial, 1, p);
+                        }
+                        c.buf.iter().map(|x| x.bits()).collect::<Vec<_>>()
+                    };
+                    assert!(
+                        run(wide) == run(narrow),
+                        "{m}×{k}×{n} {la:?}/{lb:?}/{lc:?} α={alpha} β={beta}"
+                    );
+                }
+            }
+        }
+    }
+    same::<f32>();
+    same::<f64>();
 }
 
 #[test]
@@ -298,13 +374,17 @@ fn alpha_beta_variants_and_nan_c() {
         (0.0, 0.5, false),
         (0.0, 0.0, true),
     ];
+    let (f32s, f64s) = (f32::families(), f64::families());
     for (i, &(alpha, beta, nan)) in cases.iter().enumerate() {
-        for &shape in &[(1, 1, 1), (17, 5, 7), (33, 300, 19), (9, 0, 4)] {
+        for &shape in &[(1, 1, 1), (17, 5, 7), (33, 300, 19), (9, 0, 4), (35, 7, 14)] {
             for lc in LAYOUTS {
                 let l = (Layout::Col, Layout::Row, lc);
-                check::<f32>((f32::fast(), 1), shape, l, alpha, beta, nan, i as u64);
-                check::<f64>((f64::fast(), 1), shape, l, alpha, beta, nan, i as u64);
-                check::<f32>((f32::portable(), 1), shape, l, alpha, beta, nan, i as u64);
+                for &(_, serial) in &f32s {
+                    check::<f32>((serial, 1), shape, l, alpha, beta, nan, i as u64);
+                }
+                for &(_, serial) in &f64s {
+                    check::<f64>((serial, 1), shape, l, alpha, beta, nan, i as u64);
+                }
             }
         }
     }
@@ -314,12 +394,21 @@ fn alpha_beta_variants_and_nan_c() {
 fn big_shapes() {
     let l = (Layout::Col, Layout::Row, Layout::Col);
     for &shape in &[(257, 1031, 67), (257, 67, 1031), (130, 600, 7)] {
-        check::<f32>((f32::fast(), 1), shape, l, 1.0, 0.5, false, 1);
-        check::<f64>((f64::fast(), 1), shape, l, -1.0, 0.0, true, 2);
+        for (_, serial) in f32::families() {
+            check::<f32>((serial, 1), shape, l, 1.0, 0.5, false, 1);
+        }
+        for (_, serial) in f64::families() {
+            check::<f64>((serial, 1), shape, l, -1.0, 0.0, true, 2);
+        }
     }
-    // Several `nc` blocks for B (f64 NC = 1536) and a transposed A.
+    // Several `nc` blocks for B (f32 NC = 3072, f64 NC = 1536) and a transposed A.
     let l = (Layout::Row, Layout::Col, Layout::Col);
-    check::<f64>((f64::fast(), 1), (9, 3, 3100), l, 1.0, 1.0, false, 3);
+    for (_, serial) in f64::families() {
+        check::<f64>((serial, 1), (9, 3, 3100), l, 1.0, 1.0, false, 3);
+    }
+    for (_, serial) in f32::families() {
+        check::<f32>((serial, 1), (40, 3, 6200), l, 1.0, 1.0, false, 3);
+    }
 }
 
 /// Computes a 70 × 50 product whole and as four blocks cut at offsets that are not multiples
@@ -362,24 +451,67 @@ fn tile_position_independence<T: TestElem>(serial: SerialFn<T>) {
     }
 }
 
+/// What `gemm` runs is the family `gemm_kernel()` reports (`DEEPMULTINET_KERNEL` or the
+/// widest available), and its tile is the one parallel splits are cut at.
+#[test]
+fn the_dispatched_gemm_is_the_chosen_family() {
+    let chosen = super::gemm_kernel();
+    eprintln!("this process's GEMM kernels: {chosen}");
+    assert_eq!(<f32 as Element>::tile(), chosen.tile(false));
+    assert_eq!(<f64 as Element>::tile(), chosen.tile(true));
+    fn run<T: TestElem>(serial: SerialFn<T>) -> Vec<u64> {
+        let (m, k, n) = (45, 300, 29);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let a = Mat::<T>::random(m, k, Layout::Col, &mut rng);
+        let b = Mat::<T>::random(k, n, Layout::Row, &mut rng);
+        let mut c = Mat::<T>::random(m, n, Layout::Col, &mut rng);
+        // SAFETY: as in `check`.
+        unsafe {
+            let p = Product {
+                m,
+                k,
+                n,
+                alpha: T::from(0.5),
+                a: a.raw(),
+                b: b.raw(),
+                beta: T::from(1.0),
+                c: c.raw_mut(),
+            };
+            gemm_with(serial, 1, p);
+        }
+        c.buf.iter().map(|x| x.bits()).collect()
+    }
+    assert_eq!(run(f32::fast()), run(f32::family(chosen).unwrap()));
+    assert_eq!(run(f64::fast()), run(f64::family(chosen).unwrap()));
+}
+
 #[test]
 fn results_do_not_depend_on_tile_position() {
-    tile_position_independence::<f32>(f32::fast());
-    tile_position_independence::<f64>(f64::fast());
-    tile_position_independence::<f32>(f32::portable());
+    for (_, serial) in f32::families() {
+        tile_position_independence::<f32>(serial);
+    }
+    for (_, serial) in f64::families() {
+        tile_position_independence::<f64>(serial);
+    }
 }
 
 #[test]
 fn threaded_against_naive() {
     // The pool may be busy with another test's call (then the call runs serially); either
     // way the result must be right. Bitwise equality with 1 thread: tests/gemm_threads.rs.
+    // The split granularity is the process's kernel tile, whatever kernel runs the parts.
+    let (f32s, f64s) = (f32::families(), f64::families());
     for threads in [2, 3, 5] {
         for &shape in &[(130, 70, 40), (40, 70, 130), (9, 200, 300), (257, 67, 31)] {
             for la in LAYOUTS {
-                let l = (la, Layout::Col, Layout::Col);
-                check::<f32>((f32::fast(), threads), shape, l, 1.0, 0.0, true, 4);
-                let l = (Layout::Col, la, Layout::Row);
-                check::<f64>((f64::fast(), threads), shape, l, 0.5, 2.0, false, 5);
+                for &(_, serial) in &f32s {
+                    let l = (la, Layout::Col, Layout::Col);
+                    check::<f32>((serial, threads), shape, l, 1.0, 0.0, true, 4);
+                }
+                for &(_, serial) in &f64s {
+                    let l = (Layout::Col, la, Layout::Row);
+                    check::<f64>((serial, threads), shape, l, 0.5, 2.0, false, 5);
+                }
             }
         }
     }
@@ -407,7 +539,13 @@ proptest! {
         beta in prop_oneof![Just(0.0), Just(1.0), -1.0..1.0f64],
         seed in any::<u64>(),
     ) {
-        check::<f32>((f32::fast(), 1), (m, k, n), (la, lb, lc), 1.5, beta, beta == 0.0, seed);
-        check::<f64>((f64::fast(), 1), (m, k, n), (la, lb, lc), -0.5, beta, false, seed);
+        for fam in GemmKernel::ALL {
+            if let Some(serial) = f32::family(fam) {
+                check::<f32>((serial, 1), (m, k, n), (la, lb, lc), 1.5, beta, beta == 0.0, seed);
+            }
+            if let Some(serial) = f64::family(fam) {
+                check::<f64>((serial, 1), (m, k, n), (la, lb, lc), -0.5, beta, false, seed);
+            }
+        }
     }
 }

@@ -1,0 +1,56 @@
+//! Elementwise loops compiled for the process's SIMD instruction set: the optimisers' fused
+//! updates are written once, as plain safe loops over slices, and [`vectorized`] runs them
+//! inside a function compiled with AVX-512F (or AVX2 + FMA) enabled, so the compiler's
+//! auto-vectoriser emits `zmm` (`ymm`) code for them — the same family the GEMM uses
+//! ([`gemm_kernel`](super::gemm_kernel)); the portable family runs them as compiled for the
+//! baseline target.
+//!
+//! **Arithmetic.** Enabling an instruction set does not change what a loop computes: Rust
+//! never contracts `a·b + c` into a fused multiply-add on its own, and vector add, multiply,
+//! divide and square root are correctly rounded like their scalar forms. A loop of those
+//! operations therefore gives the same bits on every family (tested on every family this
+//! CPU runs, in `optim`).
+
+use super::gemm::GemmKernel;
+
+/// Runs `f` compiled for the process's SIMD family (see the module docs). `f` should be a
+/// closure whose loops are `#[inline]` code: it is inlined into a function compiled with the
+/// family's target features.
+#[inline(always)]
+pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+    vectorized_as(super::gemm::gemm_kernel(), f)
+}
+
+/// [`vectorized`] for family `k` (the baseline compilation when this CPU cannot run it).
+#[inline(always)]
+pub(crate) fn vectorized_as<R>(k: GemmKernel, f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    match k {
+        // SAFETY: the CPU runs AVX-512F, AVX2 and FMA (detected at run time).
+        GemmKernel::Avx512 if k.is_available() => return unsafe { avx512(f) },
+        // SAFETY: the CPU runs AVX2 and FMA (detected at run time).
+        GemmKernel::Avx2 if k.is_available() => return unsafe { avx2(f) },
+        _ => {}
+    }
+    f()
+}
+
+/// Calls `f`, compiled (once inlined) with AVX-512F.
+///
+/// # Safety
+/// The CPU supports AVX-512F, AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// Calls `f`, compiled (once inlined) with AVX2.
+///
+/// # Safety
+/// The CPU supports AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
