@@ -13,7 +13,11 @@
 //! - `full_batch_400_25_10_sigmoid_f64/5000`: full-batch `cost_grad` (the course's size);
 //! - `step_784_1024_1024_10_relu_adam_f32/256`, `step_784_2048_2048_10_relu_adam_f32/512`:
 //!   wide networks, where the step is almost all GEMM;
-//! - `forward_784_128_64_10_relu_f32/{1,1024}`: inference (`predict_proba`);
+//! - `forward_784_128_64_10_relu_f32/{1,1024}`: inference (`predict_proba`, which allocates
+//!   its result); `forward_ws_784_128_64_10_relu_f32/{1,1024}`: `forward` into a held
+//!   workspace (allocation-free);
+//! - `epoch_60000_784_128_64_10_relu_adam_f32/{64,256}`: one shuffled epoch of 60,000
+//!   samples through `EpochRunner` (for `epoch / (batches × step)`);
 //! - `peak/{f32,f64}_{1_thread,all_threads}`: one 1024³ GEMM through `linalg::gemm`, with
 //!   `set_num_threads(1)` and with every core (the product split across the pool);
 //! - `peak/fma_{avx512,avx2}_{f32,f64}_{1_thread,all_threads}`: the machine's register FMA
@@ -144,6 +148,51 @@ fn training_steps(c: &mut Criterion) {
         g.throughput(Throughput::Elements(m as u64));
         g.bench_function(BenchmarkId::from_parameter(m), |b| {
             b.iter(|| black_box(modern.predict_proba(&x).unwrap()))
+        });
+    }
+    g.finish();
+
+    // Inference into a held workspace (no allocation): what a serving loop calls.
+    let mut g = c.benchmark_group("forward_ws_784_128_64_10_relu_f32");
+    for m in [1, 1024] {
+        let (x, _) = data::<f32>(784, 10, m, 4);
+        let mut ws = modern.workspace(m);
+        g.throughput(Throughput::Elements(m as u64));
+        g.bench_function(BenchmarkId::from_parameter(m), |b| {
+            b.iter(|| black_box(modern.forward(&mut ws, &x).unwrap()[(0, 0)]))
+        });
+    }
+    g.finish();
+
+    epochs(c, &modern);
+}
+
+/// One epoch of shuffled mini-batch Adam steps over 60,000 samples (Fashion-MNIST's size,
+/// random pixels) through the library's `EpochRunner`: with the step benchmarks of the same
+/// run, `scripts/bench-report` prints `epoch / (batches × step)`.
+fn epochs(c: &mut Criterion, net: &Network<SoftmaxCrossEntropy<f32>>) {
+    use deepmultinet::train::{DivergenceGuard, EpochRunner, TrainConfig};
+    let (x, y) = data::<f32>(784, 10, 60_000, 5);
+    let mut g = c.benchmark_group("epoch_60000_784_128_64_10_relu_adam_f32");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    g.throughput(Throughput::Elements(60_000));
+    for batch in [64, 256] {
+        let mut net = net.clone();
+        let config = TrainConfig {
+            batch_size: batch,
+            ..Default::default()
+        };
+        let mut runner = EpochRunner::new(&net, &x, &y, &config).unwrap();
+        let mut adam = Adam::new(AdamConfig::default()).unwrap();
+        let mut guard = DivergenceGuard::new(config.divergence_factor, net.params()).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
+        g.bench_function(BenchmarkId::from_parameter(batch), |b| {
+            b.iter(|| {
+                let s = runner
+                    .run_epoch(&mut net, &mut adam, &mut rng, &mut guard, &mut ())
+                    .unwrap();
+                black_box(s.cost)
+            })
         });
     }
     g.finish();

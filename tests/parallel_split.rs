@@ -99,3 +99,49 @@ fn running_training_accuracy_counts_split_batches() {
     }
     deepmultinet::set_num_threads(0);
 }
+
+/// A forward pass split by columns across threads (each thread takes a range of samples
+/// through a layer) gives every layer's activations the bits of one thread, and a sample
+/// alone in its batch (the matrix-vector path) gets the bits it gets inside a batch.
+#[test]
+fn split_forward_passes_give_the_bits_of_one_thread() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(12);
+    let net = Network::builder(100)
+        .hidden(70, Tanh)
+        .hidden(40, Relu)
+        .output(6, SoftmaxCrossEntropy::<f32>::new())
+        .init(Init::Glorot)
+        .build(&mut rng)
+        .unwrap();
+    let m = 301;
+    let x = DMatrix::from_fn(100, m, |_, _| rng.random_range(-1.0f32..1.0));
+    let layers = |threads: usize| {
+        deepmultinet::set_num_threads(threads);
+        let mut ws = net.workspace(m);
+        net.forward(&mut ws, &x).unwrap();
+        (0..net.num_layers())
+            .map(|l| {
+                ws.activations(l)
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect()
+            })
+            .collect::<Vec<Vec<u32>>>()
+    };
+    let one = layers(1);
+    for threads in [2, 3, 4] {
+        assert_eq!(layers(threads), one, "{threads} threads");
+    }
+    // One sample at a time (n = 1 products) against its column of the batch.
+    deepmultinet::set_num_threads(1);
+    let proba = net.predict_proba(&x).unwrap();
+    for j in [0, 1, 150, 300] {
+        let alone = net.predict_proba(&x.columns(j, 1)).unwrap();
+        for (a, b) in alone.iter().zip(proba.column(j).iter()) {
+            assert_eq!(a.to_bits(), b.to_bits(), "sample {j}");
+        }
+    }
+    deepmultinet::set_num_threads(0);
+}

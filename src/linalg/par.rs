@@ -84,9 +84,10 @@ pub(crate) type ChunkFn<'f, T, const N: usize> =
     dyn Fn(std::ops::Range<usize>, [&mut [T]; N]) + Sync + 'f;
 
 /// Runs `f(range, pieces)` for contiguous ranges covering `0..len` (see [`range_parts`];
-/// `f(0..len, slices)` on this thread when there is one), handing each call its own sub-slices `slice[range]` of every slice in `slices` (each of length
-/// `len`): the safe way to update several long vectors elementwise on every thread of the
-/// pool (optimiser steps). Allocates nothing.
+/// `f(0..len, slices)` on this thread when there is one), handing each call its own
+/// sub-slices `slice[range]` of every slice in `slices` (each of length `len`): the safe way
+/// to update several long vectors elementwise on every thread of the pool (optimiser
+/// steps). Allocates nothing.
 ///
 /// ```text
 /// for_each_chunk_mut(g.len(), 1 << 14, [theta, m], &|r, [x, m]| { /* x, m: &mut [T] */ });
@@ -100,12 +101,43 @@ pub(crate) fn for_each_chunk_mut<T: Send, const N: usize>(
     slices: [&mut [T]; N],
     f: &ChunkFn<'_, T, N>,
 ) {
+    let parts = range_parts(len, min_len);
+    split_mut(len, 1, parts, slices, f);
+}
+
+/// Runs `f(columns, pieces)` for `parts` contiguous ranges of columns covering `0..cols`
+/// (nearly equal; in parallel on the pool when it is free, part 0 on this thread), where
+/// every slice in `slices` is a column-major `rows × cols` matrix (length `rows·cols`) and
+/// each call gets the columns `columns` of every one: how a batch's layer buffers are shared
+/// out between threads. Allocates nothing.
+///
+/// # Panics
+/// If a slice's length is not `rows·cols`.
+pub(crate) fn for_each_column_range_mut<T: Send, const N: usize>(
+    rows: usize,
+    cols: usize,
+    parts: usize,
+    slices: [&mut [T]; N],
+    f: &ChunkFn<'_, T, N>,
+) {
+    split_mut(cols, rows, parts.max(1), slices, f);
+}
+
+/// The engine of [`for_each_chunk_mut`] and [`for_each_column_range_mut`]: `parts` ranges of
+/// `units` units of `unit` elements each; `f` gets the range in units and the pieces.
+fn split_mut<T: Send, const N: usize>(
+    units: usize,
+    unit: usize,
+    parts: usize,
+    slices: [&mut [T]; N],
+    f: &ChunkFn<'_, T, N>,
+) {
+    let len = units.saturating_mul(unit);
     for s in &slices {
         assert_eq!(s.len(), len, "for_each_chunk_mut: slice length");
     }
-    let parts = range_parts(len, min_len);
     if parts <= 1 {
-        f(0..len, slices);
+        f(0..units, slices);
         return;
     }
     /// The slices' base pointers, shared with the threads of one call.
@@ -116,9 +148,9 @@ pub(crate) fn for_each_chunk_mut<T: Send, const N: usize>(
     let bases = Bases(slices.map(|s| s.as_mut_ptr()));
     let bases = &bases;
     run_parts(parts, &|t| {
-        let range = part_range(t, parts, len);
+        let range = part_range(t, parts, units);
         if !range.is_empty() {
-            let (start, end) = (range.start, range.end);
+            let (start, end) = (range.start * unit, range.end * unit);
             // SAFETY: `start < end ≤ len` lies inside every slice (lengths checked above),
             // whose exclusive borrows this call holds until it returns; `run_parts` calls
             // each part at most once, and distinct parts get disjoint ranges, so no two live

@@ -2,10 +2,12 @@
 //! allocating: workers are spawned once (on the first parallel call that needs them) and
 //! then wait for jobs published through a fixed slot; a job is a type-erased function
 //! pointer and a pointer to the caller's task description on its stack, valid because the
-//! caller waits until every worker has finished its part.
+//! caller waits until every claimed part has finished.
 //!
-//! Waiting is a short spin (a training step issues GEMMs back to back) followed by a
-//! condition variable, so idle workers do not burn a shared machine's cores.
+//! Parts are claimed dynamically by the caller and the workers (see [`run`]), so no call
+//! waits for a worker the OS has not scheduled. Waiting is a short spin (a training step
+//! issues GEMMs back to back) followed by a condition variable, so idle workers do not burn
+//! a shared machine's cores.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -51,7 +53,15 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 ///   per thread, whose gradients are summed in a fixed order: results are bit-identical run
 ///   to run for a given thread count, but differ in the last bits between thread counts
 ///   (floating-point addition is not associative); one thread is the reference;
+/// - forward passes of large batches are split by columns, layer by layer (every column is
+///   computed by one thread exactly as unsplit: no effect on results);
 /// - optimiser updates of long vectors are split over θ (no effect on results).
+///
+/// **A busy machine.** The parts of every split are claimed dynamically: the calling
+/// thread and the workers each take the next unclaimed part until none is left, so when
+/// another process holds a core, a descheduled worker's share is done by the caller instead
+/// of stalling the call. A split's *parts* (and so its results) depend only on the thread
+/// count, never on which thread ran them.
 ///
 /// One caller at a time uses the pool; work issued while it is busy runs on the caller's
 /// thread.
@@ -91,7 +101,8 @@ fn default_threads(env: Option<&str>, cores: usize) -> usize {
     wanted.clamp(1, MAX_THREADS)
 }
 
-/// One parallel job: `run(data, part, parts)` for `part` in `1..parts` on the workers.
+/// One parallel job: `run(data, part, parts)` for every `part < parts`, claimed by whichever
+/// thread (caller or worker) gets to it first.
 #[derive(Clone, Copy)]
 struct Job {
     run: unsafe fn(*const (), usize, usize),
@@ -100,8 +111,8 @@ struct Job {
 }
 
 // SAFETY: `data` points to a task the publishing caller keeps alive and unmodified until
-// every participating worker has finished (see `run`); the task itself is `Sync` data
-// (raw pointers into matrices whose disjoint parts the workers write).
+// every claimed part has finished (see `run`); the task itself is `Sync` data (raw
+// pointers into matrices whose disjoint parts the workers write).
 unsafe impl Send for Job {}
 
 /// State behind the pool's lock.
@@ -112,23 +123,34 @@ struct State {
     job: Option<Job>,
     /// Workers blocked on `wake`.
     sleeping: usize,
-    /// Workers spawned so far (worker `w` runs part `w`, `1 ≤ w ≤ spawned`).
+    /// Workers spawned so far.
     spawned: usize,
 }
+
+/// Bits of [`Pool::claim`] that count claimed parts; the bits above hold the generation.
+const CLAIM_BITS: u32 = 16;
+const CLAIM_MASK: u64 = (1 << CLAIM_BITS) - 1;
+/// A claim counter no part index reaches: the job is closed.
+const CLOSED: u64 = CLAIM_MASK;
 
 struct Pool {
     state: Mutex<State>,
     wake: Condvar,
     /// Copy of `state.generation` that spinning workers poll.
     generation: AtomicU64,
-    /// Participating workers that have not finished the current job.
-    pending: AtomicUsize,
+    /// `generation << CLAIM_BITS | parts claimed so far` of the current job: a thread takes
+    /// the next part by incrementing it, only while the generation is the job it read, so a
+    /// worker that wakes late (descheduled on a busy machine) can never claim a part of a
+    /// job that has finished or of a newer one.
+    claim: AtomicU64,
+    /// Claimed parts of the current job that have finished.
+    finished: AtomicUsize,
     done_lock: Mutex<()>,
     done: Condvar,
     /// Held by the one caller currently using the pool.
     busy: AtomicBool,
     /// The payload of the first panic in a worker's part (a user's activation, say), which
-    /// the caller re-raises once every part has finished.
+    /// the caller re-raises once every claimed part has finished.
     panicked: Mutex<Option<Box<dyn std::any::Any + Send>>>,
 }
 
@@ -141,7 +163,8 @@ static POOL: Pool = Pool {
     }),
     wake: Condvar::new(),
     generation: AtomicU64::new(0),
-    pending: AtomicUsize::new(0),
+    claim: AtomicU64::new(0),
+    finished: AtomicUsize::new(0),
     done_lock: Mutex::new(()),
     done: Condvar::new(),
     busy: AtomicBool::new(false),
@@ -153,10 +176,42 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Runs `run(data, part, parts)` for every `part < parts`, part 0 on the calling thread and
-/// the others on pool workers, and returns once all have finished. Returns `false` without
-/// running anything when the pool is in use by another caller or cannot provide the workers
-/// (the caller then computes serially).
+/// Claims the next unclaimed part of the job of generation `generation` (which has `parts`
+/// parts), or `None` when every part is claimed, the job was closed, or a newer job replaced
+/// it.
+fn claim(generation: u64, parts: usize) -> Option<usize> {
+    let tag = generation << CLAIM_BITS;
+    let mut v = POOL.claim.load(Ordering::Acquire);
+    loop {
+        let part = (v & CLAIM_MASK) as usize;
+        if v & !CLAIM_MASK != tag || part >= parts {
+            return None;
+        }
+        match POOL
+            .claim
+            .compare_exchange_weak(v, v + 1, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => return Some(part),
+            Err(now) => v = now,
+        }
+    }
+}
+
+/// Marks one claimed part as finished, waking the caller when it was the last it waits for.
+fn finish_part() {
+    POOL.finished.fetch_add(1, Ordering::AcqRel);
+    let _g = lock(&POOL.done_lock);
+    POOL.done.notify_one();
+}
+
+/// Runs `run(data, part, parts)` for every `part < parts` and returns once all have
+/// finished. The parts are **claimed dynamically**: the calling thread and the pool's
+/// workers each take the next unclaimed part until none is left, so a worker the OS has
+/// descheduled (another process on its core) leaves its share to the caller instead of
+/// stalling the call; the caller waits only for parts a worker has actually started.
+/// Which thread runs which part therefore varies; callers must not depend on it. Returns
+/// `false` without running anything when the pool is in use by another caller (the caller
+/// then computes serially).
 ///
 /// # Safety
 /// `run(data, part, parts)` must be safe to call concurrently for distinct parts from any
@@ -176,39 +231,52 @@ pub(crate) unsafe fn run(
     {
         return false;
     }
-    {
+    let generation = {
         let mut st = lock(&POOL.state);
         while st.spawned < parts - 1 {
-            let w = st.spawned + 1;
             let generation = st.generation;
             let spawned = std::thread::Builder::new()
-                .name(format!("deepmultinet-gemm-{w}"))
-                .spawn(move || worker(w, generation));
+                .name(format!("deepmultinet-gemm-{}", st.spawned + 1))
+                .spawn(move || worker(generation));
             if spawned.is_err() {
-                drop(st);
-                POOL.busy.store(false, Ordering::Release);
-                return false;
+                break; // fewer helpers: the caller claims what they would have done
             }
-            st.spawned = w;
+            st.spawned += 1;
         }
-        POOL.pending.store(parts - 1, Ordering::Relaxed);
         st.generation += 1;
         st.job = Some(Job { run, data, parts });
+        POOL.finished.store(0, Ordering::Relaxed);
+        POOL.claim
+            .store(st.generation << CLAIM_BITS, Ordering::Release);
         POOL.generation.store(st.generation, Ordering::Release);
         if st.sleeping > 0 {
             POOL.wake.notify_all();
         }
+        st.generation
+    };
+    // Claim parts here too until none is left (or one panics).
+    let mut mine = Ok(());
+    while let Some(part) = claim(generation, parts) {
+        // SAFETY: caller's contract; `part` was claimed by this thread only.
+        mine = catch_unwind(AssertUnwindSafe(|| unsafe { run(data, part, parts) }));
+        POOL.finished.fetch_add(1, Ordering::AcqRel);
+        if mine.is_err() {
+            break;
+        }
     }
-    // SAFETY: caller's contract, part 0.
-    let mine = catch_unwind(AssertUnwindSafe(|| unsafe { run(data, 0, parts) }));
-    // Wait for the workers: spin briefly, then block.
+    // Close the job (no part can be claimed after this) and wait for the claimed ones.
+    let claimed = ((POOL
+        .claim
+        .swap(generation << CLAIM_BITS | CLOSED, Ordering::AcqRel)
+        & CLAIM_MASK) as usize)
+        .min(parts);
     let start = Instant::now();
     let mut spins = 0u32;
-    while POOL.pending.load(Ordering::Acquire) != 0 {
+    while POOL.finished.load(Ordering::Acquire) < claimed {
         spins = spins.wrapping_add(1);
         if spins.is_multiple_of(64) && start.elapsed() > SPIN {
             let mut g = lock(&POOL.done_lock);
-            while POOL.pending.load(Ordering::Acquire) != 0 {
+            while POOL.finished.load(Ordering::Acquire) < claimed {
                 g = POOL.done.wait(g).unwrap_or_else(|e| e.into_inner());
             }
             break;
@@ -227,8 +295,9 @@ pub(crate) unsafe fn run(
     true
 }
 
-/// Worker `w`: runs part `w` of every job with more than `w` parts, forever.
-fn worker(w: usize, mut seen: u64) {
+/// A worker: for every job published after `seen`, claims and runs parts until none is
+/// left, forever.
+fn worker(mut seen: u64) {
     loop {
         // Spin for a new job, then sleep.
         let start = Instant::now();
@@ -251,20 +320,17 @@ fn worker(w: usize, mut seen: u64) {
             st.job
         };
         let Some(job) = job else { continue };
-        if w >= job.parts {
-            continue;
-        }
-        // SAFETY: the publishing caller guarantees `run` may be called for part `w` while it
-        // waits; it waits until `pending` (counting this part) reaches zero.
-        let r = catch_unwind(AssertUnwindSafe(|| unsafe {
-            (job.run)(job.data, w, job.parts)
-        }));
-        if let Err(payload) = r {
-            lock(&POOL.panicked).get_or_insert(payload);
-        }
-        if POOL.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let _g = lock(&POOL.done_lock);
-            POOL.done.notify_one();
+        while let Some(part) = claim(seen, job.parts) {
+            // SAFETY: the publishing caller guarantees `run` may be called for any part
+            // while it waits, and it waits for every claimed part (this one included) to
+            // finish; the claim succeeded, so the job is still the one at `job.data`.
+            let r = catch_unwind(AssertUnwindSafe(|| unsafe {
+                (job.run)(job.data, part, job.parts)
+            }));
+            if let Err(payload) = r {
+                lock(&POOL.panicked).get_or_insert(payload);
+            }
+            finish_part();
         }
     }
 }

@@ -8,16 +8,32 @@
 //! activation. Every product is a GEMM into a workspace buffer.
 
 use super::Network;
-use super::workspace::{LayerBuffers, Workspace, view, view_mut};
+use super::workspace::{LayerBuffers, Workspace, view};
 use crate::activation::add_bias;
 use crate::error::{Error, Result};
 use crate::linalg::gemm_or_panic as gemm;
+use crate::linalg::par;
 use crate::loss::OutputLoss;
 use crate::memory;
 use crate::scalar::Scalar;
 use crate::targets::Targets;
-use nalgebra::{DMatrix, DMatrixView};
+use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut};
 use num_traits::{One, Zero};
+
+/// Fewest samples per thread when one layer of a forward pass is split across the pool.
+const FORWARD_MIN_COLUMNS: usize = 16;
+
+/// Smallest `inputs · outputs · m` of a layer worth splitting (as for a GEMM).
+const FORWARD_MIN_WORK: usize = 1 << 16;
+
+/// How many threads a layer of `inputs → outputs` units takes for a batch of `m` samples:
+/// one per [`FORWARD_MIN_COLUMNS`] samples up to the pool's size, and one for little work.
+fn forward_parts(m: usize, inputs: usize, outputs: usize) -> usize {
+    if inputs.saturating_mul(outputs).saturating_mul(m) < FORWARD_MIN_WORK {
+        return 1;
+    }
+    par::available_parts().min(m / FORWARD_MIN_COLUMNS).max(1)
+}
 
 /// Samples per chunk when a whole data set goes through the network (bounds the
 /// workspace's memory).
@@ -63,19 +79,42 @@ impl<L: OutputLoss> Network<L> {
             let LayerBuffers { z, a, .. } = &mut cur[0];
             let w = self.layout.weights(theta, l);
             let bias = self.layout.bias(theta, l);
-            let mut zv = view_mut(z, out, m);
-            if l == 0 {
-                gemm(one, &w, x, L::Scalar::zero(), &mut zv);
+            let input = if l == 0 {
+                *x
             } else {
-                let input = view(&prev[l - 1].a, sizes[l], m);
-                gemm(one, &w, &input, L::Scalar::zero(), &mut zv);
-            }
-            let av = view_mut(a, out, m);
-            if l + 1 < nl {
-                self.hidden[l].forward_biased(zv, bias, av);
+                view(&prev[l - 1].a, sizes[l], m)
+            };
+            let last = l + 1 == nl;
+            // One layer on the columns `cols` of the batch.
+            let layer = |cols: std::ops::Range<usize>, z: &mut [L::Scalar], a: &mut [L::Scalar]| {
+                let n = cols.len();
+                let mut zv = DMatrixViewMut::from_slice(z, out, n);
+                gemm(
+                    one,
+                    &w,
+                    &input.columns_range(cols),
+                    L::Scalar::zero(),
+                    &mut zv,
+                );
+                let av = DMatrixViewMut::from_slice(a, out, n);
+                if last {
+                    add_bias(&mut zv, &bias);
+                    self.head.activate(zv.as_view(), av);
+                } else {
+                    self.hidden[l].forward_biased(zv, bias, av);
+                }
+            };
+            let parts = forward_parts(m, sizes[l], out);
+            let (z, a) = (&mut z[..out * m], &mut a[..out * m]);
+            if parts > 1 {
+                // Each thread takes a range of columns through this layer (its GEMM, bias
+                // and activation), writing its own columns of `Z_l`, `A_l`: every column
+                // gets the bits it would get unsplit.
+                par::for_each_column_range_mut(out, m, parts, [z, a], &|cols, [z, a]| {
+                    par::as_split_part(|| layer(cols, z, a))
+                });
             } else {
-                add_bias(&mut zv, &bias);
-                self.head.activate(zv.as_view(), av);
+                layer(0..m, z, a);
             }
         }
         Ok(())

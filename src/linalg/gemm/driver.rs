@@ -36,6 +36,9 @@ pub(crate) trait Element:
     /// `1`.
     const ONE: Self;
 
+    /// `self·a + b` with one rounding (the hardware FMA where the kernel family uses it).
+    fn fused_mul_add(self, a: Self, b: Self) -> Self;
+
     /// The register tile `(MR, NR)` of the kernel [`serial`](Self::serial) runs (chosen
     /// once per process): the granularity a parallel GEMM cuts `C` at.
     fn tile() -> (usize, usize);
@@ -54,6 +57,10 @@ macro_rules! impl_element {
         impl Element for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
+            #[inline(always)]
+            fn fused_mul_add(self, a: Self, b: Self) -> Self {
+                self.mul_add(a, b)
+            }
             #[inline]
             fn tile() -> (usize, usize) {
                 super::dispatch::tile($double)
@@ -84,6 +91,10 @@ pub(super) trait Kernel {
     const MC: usize;
     /// Columns of a packed B block (`nc`, multiple of `NR`).
     const NC: usize;
+    /// Whether the tile accumulates each product with a fused multiply-add (the SIMD
+    /// kernels) or as `acc + a·b` with two roundings (the portable one): the matrix-vector
+    /// path ([`gemv`]) does the same, so a product's bits do not depend on which path ran.
+    const FUSED: bool = false;
 
     /// `C[0..MR, 0..NR] ← α·Ā·B̄ + β·C` on one packed `MR × kc` panel `a` of A and one
     /// `kc × NR` panel `b` of B (strides `(NR, 1)` when packed), finishing each element with
@@ -195,6 +206,11 @@ pub(super) unsafe fn gemm_serial<K: Kernel>(p: Product<K::T>) {
         beta,
         c,
     } = p;
+    if n == 1 && a.rs == 1 && c.rs == 1 {
+        // SAFETY: forwarded contract, and the layout `gemv` requires.
+        unsafe { gemv::<K>(p) };
+        return;
+    }
     let kc_max = block(k, K::KC, 1);
     let mc_max = block(m, K::MC, K::MR);
     let nc_max = block(n, K::NC, K::NR);
@@ -248,6 +264,73 @@ pub(super) unsafe fn gemm_serial<K: Kernel>(p: Product<K::T>) {
 }
 
 /// Where the microkernel finds a `kc × nc` block of B.
+/// Rows of `C` one pass of [`gemv`] keeps in its accumulators.
+const GEMV_ROWS: usize = 64;
+
+/// `c ← α·A·b + β·c` for one column `b` (`n = 1`) with A column-major (`a.rs = 1`) and `c`
+/// contiguous (`c.rs = 1`), without packing anything: the product that dominates a batch-1
+/// forward pass (`W·x`), where packing A would copy all of it for a single use.
+///
+/// Every element gets exactly the arithmetic of the blocked loop nest: `k` is cut into the
+/// same `kc` blocks, each block's sum starts from zero and adds `a_ip·b_p` in `p` order
+/// (fused when [`Kernel::FUSED`]), and is merged into `c` with [`store`]'s `α·t + β'·c`
+/// (`β' = β` for the first block, `1` after). So a sample's outputs have the same bits in a
+/// batch of one as in any other batch.
+///
+/// # Safety
+/// The contract of [`super::gemm`] with `n = 1`, `m, k > 0`, `a.rs = 1` and `c.rs = 1`.
+#[inline(always)]
+unsafe fn gemv<K: Kernel>(p: Product<K::T>) {
+    let Product {
+        m,
+        k,
+        alpha,
+        a,
+        b,
+        beta,
+        c,
+        ..
+    } = p;
+    let kc_max = block(k, K::KC, 1);
+    let mut acc = [K::T::ZERO; GEMV_ROWS];
+    let mut i0 = 0;
+    while i0 < m {
+        let rows = GEMV_ROWS.min(m - i0);
+        let mut pc = 0;
+        while pc < k {
+            let kc = kc_max.min(k - pc);
+            let beta = if pc == 0 { beta } else { K::T::ONE };
+            let acc = &mut acc[..rows];
+            acc.fill(K::T::ZERO);
+            for q in pc..pc + kc {
+                // SAFETY: `q < k` and `i0 + rows ≤ m`: column `q` of A holds the `rows`
+                // contiguous elements (a.rs = 1) at `(i0, q)`, and `b`'s element `q` exists.
+                let (col, bq) = unsafe {
+                    (
+                        std::slice::from_raw_parts(a.shifted(i0, q).ptr, rows),
+                        *b.shifted(q, 0).ptr,
+                    )
+                };
+                if K::FUSED {
+                    for (s, &x) in acc.iter_mut().zip(col) {
+                        *s = x.fused_mul_add(bq, *s);
+                    }
+                } else {
+                    for (s, &x) in acc.iter_mut().zip(col) {
+                        *s = *s + x * bq;
+                    }
+                }
+            }
+            for (i, &t) in acc.iter().enumerate() {
+                // SAFETY: `(i0 + i, 0)` lies inside C (`i < rows`).
+                unsafe { store(alpha, t, beta, c.shifted(i0 + i, 0).ptr) };
+            }
+            pc += kc;
+        }
+        i0 += rows;
+    }
+}
+
 #[derive(Clone, Copy)]
 enum BBlock<T> {
     /// Packed into `NR`-column panels (`⌈nc/NR⌉` panels of `kc·NR` elements).

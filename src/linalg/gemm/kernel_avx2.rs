@@ -309,6 +309,7 @@ impl Kernel for F32Avx2 {
     const MR: usize = 16;
     const NR: usize = 6;
     const KC: usize = 256;
+    const FUSED: bool = true;
     const MC: usize = 128;
     const NC: usize = 3072;
 
@@ -337,6 +338,7 @@ impl Kernel for F64Avx2 {
     const MR: usize = 8;
     const NR: usize = 6;
     const KC: usize = 256;
+    const FUSED: bool = true;
     const MC: usize = 64;
     const NC: usize = 1536;
 

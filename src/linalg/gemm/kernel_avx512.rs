@@ -235,6 +235,7 @@ impl<const MV: usize, const NR: usize, const KC: usize> Kernel for F32Avx512<MV,
     const NR: usize = NR;
     // The AVX2 kernel's depth: the same blocking of `k`, hence the same bits.
     const KC: usize = KC;
+    const FUSED: bool = true;
     const MC: usize = 128_usize.next_multiple_of(16 * MV);
     const NC: usize = 3072_usize.next_multiple_of(NR);
 
@@ -284,6 +285,7 @@ impl<const MV: usize, const NR: usize, const KC: usize> Kernel for F64Avx512<MV,
     const MR: usize = 8 * MV;
     const NR: usize = NR;
     const KC: usize = KC;
+    const FUSED: bool = true;
     const MC: usize = 64_usize.next_multiple_of(8 * MV);
     const NC: usize = 1536_usize.next_multiple_of(NR);
 

@@ -133,6 +133,11 @@ pub(crate) unsafe fn gemm_with<T: Element>(serial: SerialFn<T>, threads: usize, 
 /// microseconds) costs more than it saves.
 const PARALLEL_MIN_MKN: usize = 1 << 16;
 
+/// Smallest `m·k` of a matrix-vector product (`n = 1`) worth splitting: it reads A once
+/// without packing (a 128 × 784 `W·x` takes a few microseconds on one core, about what a
+/// hand-off to a worker costs).
+const PARALLEL_MIN_GEMV: usize = 1 << 20;
+
 /// Which dimension of C a parallel GEMM splits.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Split {
@@ -168,6 +173,9 @@ impl<T: Element> Task<T> {
         let Product { m, k, n, b, .. } = self.p;
         if threads < 2 || m.saturating_mul(n).saturating_mul(k) < PARALLEL_MIN_MKN {
             return None;
+        }
+        if n == 1 && m.saturating_mul(k) < PARALLEL_MIN_GEMV {
+            return None; // a matrix-vector product this small is done before a worker wakes
         }
         let row_tiles = m.div_ceil(self.tile.0);
         let col_tiles = n.div_ceil(self.tile.1);

@@ -549,3 +549,79 @@ proptest! {
         }
     }
 }
+
+/// The matrix-vector path (`n = 1`, A column-major, C contiguous: no packing) gives every
+/// element the bits of the blocked loop nest, on every family: a sample's outputs do not
+/// depend on whether it was alone in its batch. The blocked result is the first column of
+/// the same product with `B = [b, b]` (`n = 2` never takes the matrix-vector path).
+#[test]
+fn a_matrix_vector_product_has_the_bits_of_the_blocked_loop_nest() {
+    fn run<T: TestElem>(serial: SerialFn<T>, family: GemmKernel) {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        for (m, k) in [
+            (1, 1),
+            (7, 3),
+            (64, 255),
+            (65, 256),
+            (130, 257),
+            (128, 784),
+            (10, 64),
+        ] {
+            for (alpha, beta) in [(1.0, 0.0), (0.5, 0.0), (1.0, 1.0), (-2.0, 0.75)] {
+                let a = Mat::<T>::random(m, k, Layout::Col, &mut rng);
+                let b = Mat::<T>::random(k, 1, Layout::Col, &mut rng);
+                let mut b2 = Mat::<T>::new(k, 2, Layout::Col, T::ZERO);
+                for p in 0..k {
+                    b2.set(p, 0, b.get(p, 0));
+                    b2.set(p, 1, b.get(p, 0));
+                }
+                let c0 = Mat::<T>::random(m, 2, Layout::Col, &mut rng);
+                let (mut c1, mut c2) = (Mat::<T>::new(m, 1, Layout::Col, T::ZERO), c0);
+                for i in 0..m {
+                    c1.set(i, 0, c2.get(i, 0));
+                }
+                // SAFETY: each Mat addresses its elements inside its own buffer; the Cs
+                // do not overlap A or B.
+                unsafe {
+                    let (alpha, beta) = (T::from(alpha), T::from(beta));
+                    let (a, b, b2) = (a.raw(), b.raw(), b2.raw());
+                    let c = c1.raw_mut();
+                    serial(Product {
+                        m,
+                        k,
+                        n: 1,
+                        alpha,
+                        a,
+                        b,
+                        beta,
+                        c,
+                    });
+                    let c = c2.raw_mut();
+                    serial(Product {
+                        m,
+                        k,
+                        n: 2,
+                        alpha,
+                        a,
+                        b: b2,
+                        beta,
+                        c,
+                    });
+                }
+                for i in 0..m {
+                    assert_eq!(
+                        c1.get(i, 0).bits(),
+                        c2.get(i, 0).bits(),
+                        "{family}: C[{i}] m={m} k={k} α={alpha} β={beta}"
+                    );
+                }
+            }
+        }
+    }
+    for (family, serial) in f32::families() {
+        run::<f32>(serial, family);
+    }
+    for (family, serial) in f64::families() {
+        run::<f64>(serial, family);
+    }
+}

@@ -1,0 +1,148 @@
+//! Training runs while another process keeps one core busy (issue 12 item 7): with one core
+//! taken, a run on every thread must take at most 1.25× its one-thread time, because a
+//! split never waits for a worker the OS has descheduled (the pool's parts are claimed
+//! dynamically).
+//!
+//! ```text
+//! cargo bench --bench busy_core
+//! scripts/bench-report            # prints the busy/one-thread ratios
+//! ```
+//!
+//! Groups (each run once idle and once beside a spinning `sh` process, on 1 thread and on
+//! every thread):
+//! - `{idle,busy}_digits_fit/{1,all}_threads`: the estimator's defaults (100 ReLU units,
+//!   Adam, batch 200) for 30 epochs on scikit-learn's 8×8 digits (1,797 samples);
+//! - `{idle,busy}_iris_fit/…`: the same on iris (150 samples);
+//! - `{idle,busy}_nielsen_epoch/…`: one epoch of 784-30-10 sigmoid SGD at batch 10 (Nielsen's
+//!   network) on the 5,000 committed MNIST digits.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use deepmultinet::activation::Sigmoid;
+use deepmultinet::data::csv::{self, CsvOptions};
+use deepmultinet::estimator::{Classifier, Scaling, Solver};
+use nalgebra::DMatrix;
+use std::hint::black_box;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::Duration;
+
+/// Features (rows are samples) and labels of a scikit-learn fixture.
+fn fixture(name: &str) -> (DMatrix<f64>, Vec<String>) {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/sklearn/{name}.csv"));
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    let (mut values, mut labels, mut features) = (Vec::new(), Vec::new(), 0);
+    for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let (label, row) = fields.split_last().expect("a label column");
+        features = row.len();
+        values.extend(row.iter().map(|v| v.parse::<f64>().expect("a number")));
+        labels.push(label.to_string());
+    }
+    (
+        DMatrix::from_row_slice(labels.len(), features, &values),
+        labels,
+    )
+}
+
+/// A process spinning on one core until dropped.
+struct Spinner(Child);
+
+impl Spinner {
+    fn start() -> Self {
+        let child = Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .spawn()
+            .expect("spawn a spinning sh");
+        std::thread::sleep(Duration::from_millis(200));
+        Spinner(child)
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn workloads(c: &mut Criterion, load: &str) {
+    let (digits_x, digits_y) = fixture("digits");
+    let (iris_x, iris_y) = fixture("iris");
+    let mnist = csv::load::<f64>(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/mnist_5k.csv.gz"),
+        &CsvOptions::pixels(),
+    )
+    .expect("examples/data/mnist_5k.csv.gz");
+    let all = deepmultinet::num_threads();
+    for threads in [1, all] {
+        let id = if threads == 1 {
+            "1_thread".to_string()
+        } else {
+            format!("{threads}_threads")
+        };
+        deepmultinet::set_num_threads(threads);
+        let mut g = c.benchmark_group(format!("{load}_digits_fit"));
+        g.sample_size(10).measurement_time(Duration::from_secs(4));
+        g.bench_function(&id, |b| {
+            b.iter(|| {
+                let mut clf = Classifier::builder()
+                    .max_epochs(30)
+                    .early_stopping(false)
+                    .seed(0)
+                    .build()
+                    .expect("params");
+                clf.fit(&digits_x, &digits_y).expect("fit");
+                black_box(clf.is_fitted())
+            })
+        });
+        g.finish();
+        let mut g = c.benchmark_group(format!("{load}_iris_fit"));
+        g.sample_size(20).measurement_time(Duration::from_secs(3));
+        g.bench_function(&id, |b| {
+            b.iter(|| {
+                let mut clf = Classifier::builder().seed(0).build().expect("params");
+                clf.fit(&iris_x, &iris_y).expect("fit");
+                black_box(clf.is_fitted())
+            })
+        });
+        g.finish();
+        let mut g = c.benchmark_group(format!("{load}_nielsen_epoch"));
+        g.sample_size(10).measurement_time(Duration::from_secs(4));
+        g.bench_function(&id, |b| {
+            b.iter(|| {
+                let mut clf = Classifier::builder()
+                    .hidden(&[30])
+                    .activation(Sigmoid)
+                    .solver(Solver::Sgd)
+                    .learning_rate(3.0)
+                    .momentum(0.0, false)
+                    .batch_size(10)
+                    .max_epochs(1)
+                    .early_stopping(false)
+                    .scaling(Scaling::None)
+                    .seed(0)
+                    .build()
+                    .expect("params");
+                clf.fit(&mnist, mnist.labels()).expect("fit");
+                black_box(clf.is_fitted())
+            })
+        });
+        g.finish();
+    }
+    deepmultinet::set_num_threads(0);
+}
+
+fn busy_core(c: &mut Criterion) {
+    workloads(c, "idle");
+    let _spinner = Spinner::start();
+    workloads(c, "busy");
+}
+
+criterion_group! {
+    name = benches;
+    // No plots: criterion's plotters backend needs system fonts this crate does not require.
+    config = Criterion::default().without_plots().warm_up_time(Duration::from_secs(1));
+    targets = busy_core
+}
+criterion_main!(benches);
