@@ -8,7 +8,8 @@
 //! activation. Every product is a GEMM into a workspace buffer.
 
 use super::Network;
-use super::workspace::{LayerBuffers, Workspace, view, view_mut};
+use super::dropout::{self, DropoutMask};
+use super::workspace::{LayerBuffers, Workspace, view_mut};
 use crate::activation::add_bias;
 use crate::error::{Error, Result};
 use crate::linalg::gemm_or_panic as gemm;
@@ -44,35 +45,46 @@ impl<L: OutputLoss> Network<L> {
     }
 
     /// Forward pass of `m` samples at parameters `theta`, leaving `Z_l`, `A_l` in the front
-    /// columns of `ws`'s buffers (shapes are the caller's invariants). Fails only if `ws`
-    /// must grow and cannot.
+    /// columns of `ws`'s buffers (shapes are the caller's invariants), and with `dropout`
+    /// (training steps only) a hidden layer's `M ⊙ A` in its `dropped` buffer, which the
+    /// next layer reads instead of `A`. Fails only if `ws` must grow and cannot.
     pub(super) fn forward_raw(
         &self,
         theta: &[L::Scalar],
         x: &DMatrixView<'_, L::Scalar>,
         ws: &mut Workspace<L::Scalar>,
+        dropout: Option<DropoutMask<'_>>,
     ) -> Result<()> {
         let m = x.ncols();
         ws.ensure(self.layout.sizes(), m)?;
         let sizes = self.layout.sizes();
         let nl = self.layout.num_layers();
         let one = L::Scalar::one();
+        let dropped = |l: usize| dropout.is_some_and(|d| d.active(l));
+        for l in (0..nl - 1).filter(|&l| dropped(l)) {
+            dropout::ensure_len(&mut ws.layers[l].dropped, sizes[l + 1] * m)?;
+        }
         for l in 0..nl {
             let out = sizes[l + 1];
             let (prev, cur) = ws.layers.split_at_mut(l);
-            let LayerBuffers { z, a, .. } = &mut cur[0];
+            let LayerBuffers {
+                z, a, dropped: da, ..
+            } = &mut cur[0];
             let w = self.layout.weights(theta, l);
             let bias = self.layout.bias(theta, l);
             let mut zv = view_mut(z, out, m);
             if l == 0 {
                 gemm(one, &w, x, L::Scalar::zero(), &mut zv);
             } else {
-                let input = view(&prev[l - 1].a, sizes[l], m);
+                let input = prev[l - 1].output(sizes[l], m, dropped(l - 1));
                 gemm(one, &w, &input, L::Scalar::zero(), &mut zv);
             }
             let av = view_mut(a, out, m);
             if l + 1 < nl {
                 self.hidden[l].forward_biased(zv, bias, av);
+                if let Some(mask) = dropout.filter(|_| dropped(l)) {
+                    mask.apply(l, out, &a[..out * m], &mut da[..out * m]);
+                }
             } else {
                 add_bias(&mut zv, &bias);
                 self.head.activate(zv.as_view(), av);
@@ -109,7 +121,7 @@ impl<L: OutputLoss> Network<L> {
         let x = x.into();
         self.check_batch(&x, "forward")?;
         ws.last_m = 0;
-        self.forward_raw(&self.theta, &x, ws)?;
+        self.forward_raw(&self.theta, &x, ws, None)?;
         ws.last_m = x.ncols();
         ws.hidden_whole = true;
         Ok(ws.outputs())
