@@ -11,7 +11,7 @@ use deepmultinet::train::{EpochRunner, evaluate};
 use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -23,11 +23,11 @@ fn turn() -> MutexGuard<'static, ()> {
 
 type Net = Network<SoftmaxCrossEntropy<f64>>;
 
-fn net(seed: u64, hidden: [Box<dyn Fn() -> std::sync::Arc<dyn Activation<f64>>>; 2]) -> Net {
+fn net(seed: u64, hidden: [Arc<dyn Activation<f64>>; 2]) -> Net {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     Network::builder(5)
-        .hidden_shared(9, hidden[0]())
-        .hidden_shared(7, hidden[1]())
+        .hidden_shared(9, hidden[0].clone())
+        .hidden_shared(7, hidden[1].clone())
         .output(4, SoftmaxCrossEntropy::<f64>::new())
         .init(Init::Glorot)
         .build(&mut rng)
@@ -35,13 +35,7 @@ fn net(seed: u64, hidden: [Box<dyn Fn() -> std::sync::Arc<dyn Activation<f64>>>;
 }
 
 fn smooth_net(seed: u64) -> Net {
-    net(
-        seed,
-        [
-            Box::new(|| std::sync::Arc::new(Tanh)),
-            Box::new(|| std::sync::Arc::new(Sigmoid)),
-        ],
-    )
+    net(seed, [Arc::new(Tanh), Arc::new(Sigmoid)])
 }
 
 fn data(m: usize) -> (DMatrix<f64>, Vec<usize>) {
@@ -97,13 +91,7 @@ fn relu_dropout_gradient_matches_finite_differences() {
     let _t = turn();
     // ReLU's kink: with 24 samples and Glorot weights no pre-activation is within ε = 1e-4 of
     // 0 (checked by the cost's smoothness: the difference would be about 1e-3, not 1e-9).
-    let net = net(
-        2,
-        [
-            Box::new(|| std::sync::Arc::new(Relu)),
-            Box::new(|| std::sync::Arc::new(Relu)),
-        ],
-    );
+    let net = net(2, [Arc::new(Relu), Arc::new(Relu)]);
     let (x, y) = data(24);
     let mut f = NetworkObjective::new(&net, &x, &y, 0.0)
         .unwrap()

@@ -54,7 +54,6 @@ use crate::scalar::Scalar;
 /// (bit for bit: the pass does not touch it), so `Dropout::new(&[0.0; n], s)` trains exactly
 /// like no dropout.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Dropout {
     rates: Vec<f64>,
     seed: u64,
