@@ -207,10 +207,10 @@ fn classifying_sends_the_seven_panels() {
 struct AtEpoch<F: FnMut()>(usize, F);
 impl<F: FnMut()> Observer<f64> for AtEpoch<F> {
     fn on_event(&mut self, e: &Event<'_, f64>) -> ControlFlow<()> {
-        if let Event::EpochFinished { record, .. } = e {
-            if record.epoch == self.0 {
-                (self.1)();
-            }
+        if let Event::EpochFinished { record, .. } = e
+            && record.epoch == self.0
+        {
+            (self.1)();
         }
         ControlFlow::Continue(())
     }

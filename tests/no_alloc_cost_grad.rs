@@ -95,6 +95,48 @@ fn count_for<L: OutputLoss>(net: &Network<L>, m: usize, lambda: f64) -> (usize, 
     (first, steady)
 }
 
+/// Steady-state allocations of training steps with dropout on every hidden layer
+/// (`cost_grad_dropout` + Adam), after warm-up steps of both batch sizes.
+fn count_dropout_for<L: OutputLoss>(net: &Network<L>, m: usize) -> usize {
+    use deepmultinet::network::Dropout;
+    use deepmultinet::optim::{Adam, AdamConfig, StepOptimizer};
+    let x = DMatrix::from_fn(net.inputs(), m, |i, j| {
+        L::Scalar::of(((i * 5 + j) % 13) as f64 / 13.0)
+    });
+    let y: Vec<usize> = (0..m).map(|j| j % net.outputs()).collect();
+    let dropout = Dropout::uniform(0.3, net.num_layers() - 1, 7).unwrap();
+    let mut grad = vec![L::Scalar::of(0.0); net.num_params()];
+    let mut ws = net.workspace(m);
+    let mut adam = Adam::new(AdamConfig::default()).unwrap();
+    let mut theta = net.params().to_vec();
+    let lambda = L::Scalar::of(0.1);
+    let mut step = 0u64;
+    let mut one = |theta: &mut Vec<L::Scalar>, cols: usize| {
+        net.cost_grad_dropout_at(
+            theta,
+            &mut ws,
+            x.columns(0, cols),
+            &y[..cols],
+            lambda,
+            dropout.mask(step),
+            &mut grad,
+        )
+        .unwrap();
+        adam.step(theta, &grad).unwrap();
+        step += 1;
+    };
+    for _ in 0..10 {
+        one(&mut theta, m);
+        one(&mut theta, m / 2);
+    }
+    allocations_in(|| {
+        for _ in 0..3 {
+            one(&mut theta, m);
+            one(&mut theta, m / 2);
+        }
+    })
+}
+
 /// One test function only, without the test harness (Cargo.toml): the counter is
 /// process-wide, so a concurrently running test or the harness's thread would add its
 /// allocations to ours.
@@ -151,6 +193,19 @@ fn check_all_heads() {
             steady, 0,
             "{name}: cost_grad allocated after the workspace existed"
         );
+    }
+    for (name, steady) in [
+        (
+            "784-128-64-10 relu/softmax f32, dropout 0.3",
+            count_dropout_for(&modern, 256),
+        ),
+        (
+            "20-7-5-3 tanh/softmax/mse f64, dropout 0.3",
+            count_dropout_for(&mse, 64),
+        ),
+    ] {
+        println!("{name}: {steady} allocation(s) in 6 later steps (cost_grad_dropout + Adam)");
+        assert_eq!(steady, 0, "{name}: a dropout step allocated");
     }
 }
 

@@ -294,6 +294,7 @@ impl ClassifierParams {
             beta2: self.beta2,
             epsilon: self.epsilon,
             weight_decay: 0.0,
+            ..Default::default()
         }
     }
 

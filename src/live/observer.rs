@@ -101,10 +101,8 @@ impl<T: Scalar> Dashboard<T> {
         let due = s
             .last_point
             .is_none_or(|t| now.duration_since(t) >= self.config.batch_interval);
-        if due {
-            if let Some(m) = s.point(now) {
-                self.hub.publish(&m);
-            }
+        if due && let Some(m) = s.point(now) {
+            self.hub.publish(&m);
         }
     }
 
@@ -118,36 +116,34 @@ impl<T: Scalar> Dashboard<T> {
         self.flush_batches();
         self.hub.publish(&epoch_message(record, self.train.samples));
         let inputs = layout.inputs();
-        if let Some(shape) = snapshot::image_shape(self.config.image, inputs) {
-            if self.config.hidden_units > 0 {
-                if let Ok((n, bytes)) =
-                    snapshot::hidden_units(layout, params, shape, self.config.hidden_units)
-                {
-                    let msg = Obj::new()
-                        .int("epoch", record.epoch)
-                        .int("count", n)
-                        .int("units", layout.sizes().get(1).copied().unwrap_or(0))
-                        .int("height", shape.height)
-                        .int("width", shape.width)
-                        .raw("data", &events::base64(&bytes))
-                        .message("units");
-                    self.hub.publish(&msg);
-                }
-            }
+        if let Some(shape) = snapshot::image_shape(self.config.image, inputs)
+            && self.config.hidden_units > 0
+            && let Ok((n, bytes)) =
+                snapshot::hidden_units(layout, params, shape, self.config.hidden_units)
+        {
+            let msg = Obj::new()
+                .int("epoch", record.epoch)
+                .int("count", n)
+                .int("units", layout.sizes().get(1).copied().unwrap_or(0))
+                .int("height", shape.height)
+                .int("width", shape.width)
+                .raw("data", &events::base64(&bytes))
+                .message("units");
+            self.hub.publish(&msg);
         }
-        if let Some(v) = self.validation.as_mut() {
-            if let Ok(cm) = v.confusion(params) {
-                let names = self.config.class_names(cm.classes());
-                let counts = cm.counts();
-                let msg = Obj::new()
-                    .int("epoch", record.epoch)
-                    .raw("classes", &events::strs(&names))
-                    .raw("counts", &events::ints(counts.transpose().iter().copied()))
-                    .num("accuracy", cm.accuracy())
-                    .int("total", cm.total())
-                    .message("confusion");
-                self.hub.publish(&msg);
-            }
+        if let Some(v) = self.validation.as_mut()
+            && let Ok(cm) = v.confusion(params)
+        {
+            let names = self.config.class_names(cm.classes());
+            let counts = cm.counts();
+            let msg = Obj::new()
+                .int("epoch", record.epoch)
+                .raw("classes", &events::strs(&names))
+                .raw("counts", &events::ints(counts.transpose().iter().copied()))
+                .num("accuracy", cm.accuracy())
+                .int("total", cm.total())
+                .message("confusion");
+            self.hub.publish(&msg);
         }
         self.train.epoch_start = Some(Instant::now());
     }

@@ -10,6 +10,7 @@
 //! A large batch is split across the thread pool (`split.rs`).
 
 use super::Network;
+use super::dropout::DropoutMask;
 use super::workspace::{LayerBuffers, Workspace, view, view_mut};
 use crate::error::{Error, Result};
 use crate::linalg::{gemm_or_panic as gemm, transposed};
@@ -24,7 +25,9 @@ impl<L: OutputLoss> Network<L> {
     ///
     /// Writes `Δ/m_total + (λ/m_total)·W` into `grad` (θ's layout), with `inv_m = 1/m_total`
     /// so that parts of one batch can be summed. Returns the part's summed data cost and
-    /// `Σ W²` (0 when `lambda` is 0), both accumulated in `f64`.
+    /// `Σ W²` (0 when `lambda` is 0), both accumulated in `f64`. `dropout` must be the mask
+    /// the forward pass used: `∇W_l` then reads the dropped activations `M ⊙ A_{l−1}`, and
+    /// each hidden δ is multiplied by its layer's mask.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn backward_raw(
         &self,
@@ -35,6 +38,7 @@ impl<L: OutputLoss> Network<L> {
         lambda: L::Scalar,
         ws: &mut Workspace<L::Scalar>,
         grad: &mut [L::Scalar],
+        dropout: Option<DropoutMask<'_>>,
     ) -> (f64, f64) {
         let m = x.ncols();
         let sizes = self.layout.sizes();
@@ -45,7 +49,7 @@ impl<L: OutputLoss> Network<L> {
 
         let k = sizes[nl];
         let data_cost = {
-            let LayerBuffers { z, a, d } = &mut ws.layers[nl - 1];
+            let LayerBuffers { z, a, d, .. } = &mut ws.layers[nl - 1];
             let (zv, av) = (view(z, k, m), view(a, k, m));
             self.head.delta(zv, av, y, view_mut(d, k, m));
             self.head.cost_f64(zv, av, y)
@@ -73,7 +77,8 @@ impl<L: OutputLoss> Network<L> {
             if l == 0 {
                 gemm(inv_m, &delta, &transposed(x), beta, &mut gw);
             } else {
-                let input = view(&prev[l - 1].a, inp, m);
+                let dropped = dropout.is_some_and(|d| d.active(l - 1));
+                let input = prev[l - 1].output(inp, m, dropped);
                 gemm(inv_m, &delta, &transposed(&input), beta, &mut gw);
             }
             gb.fill(zero);
@@ -87,10 +92,13 @@ impl<L: OutputLoss> Network<L> {
             }
 
             if l > 0 {
-                let LayerBuffers { z, a, d } = &mut prev[l - 1];
+                let LayerBuffers { z, a, d, .. } = &mut prev[l - 1];
                 let mut g = view_mut(d, inp, m);
                 gemm(one, &transposed(&w), &delta, zero, &mut g);
                 self.hidden[l - 1].backward(view(z, inp, m), view(a, inp, m), g);
+                if let Some(mask) = dropout {
+                    mask.apply_in_place(l - 1, inp, &mut d[..inp * m]);
+                }
             }
         }
         (data_cost, reg_sum)
@@ -155,6 +163,65 @@ impl<L: OutputLoss> Network<L> {
             ));
         }
         crate::check::lambda(lambda)?;
-        self.cost_grad_split(theta, ws, &x, &y, lambda, grad)
+        self.cost_grad_split(theta, ws, &x, &y, lambda, grad, None)
+    }
+
+    /// [`cost_grad`](Self::cost_grad) of a training step with dropout: the cost and gradient
+    /// of the thinned network that `mask` (one step's mask of a
+    /// [`Dropout`](super::Dropout)) leaves — hidden units dropped, the kept ones scaled by
+    /// `1/(1 − p)` (see [`network::dropout`](super::dropout)). With every rate 0 the result
+    /// is bit-identical to `cost_grad`'s. Like `cost_grad`, no heap allocation once `ws` has
+    /// seen a batch this large with dropout; the mask does not depend on how the batch is
+    /// split across threads.
+    ///
+    /// After the pass, [`Workspace::outputs`] holds the thinned network's outputs and
+    /// [`Workspace::activations`] the hidden activations before dropping.
+    ///
+    /// # Errors
+    /// As [`cost_grad`](Self::cost_grad), and [`Error::ShapeMismatch`] unless the dropout
+    /// has one rate per hidden layer.
+    pub fn cost_grad_dropout<'a>(
+        &self,
+        ws: &mut Workspace<L::Scalar>,
+        x: impl Into<DMatrixView<'a, L::Scalar>>,
+        y: impl Into<Targets<'a, L::Scalar>>,
+        lambda: L::Scalar,
+        mask: DropoutMask<'_>,
+        grad: &mut [L::Scalar],
+    ) -> Result<L::Scalar> {
+        self.cost_grad_dropout_at(&self.theta, ws, x, y, lambda, mask, grad)
+    }
+
+    /// [`cost_grad_dropout`](Self::cost_grad_dropout) at parameters `theta`.
+    ///
+    /// # Errors
+    /// As [`cost_grad_dropout`](Self::cost_grad_dropout), and [`Error::ParamLength`] for
+    /// `theta`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn cost_grad_dropout_at<'a>(
+        &self,
+        theta: &[L::Scalar],
+        ws: &mut Workspace<L::Scalar>,
+        x: impl Into<DMatrixView<'a, L::Scalar>>,
+        y: impl Into<Targets<'a, L::Scalar>>,
+        lambda: L::Scalar,
+        mask: DropoutMask<'_>,
+        grad: &mut [L::Scalar],
+    ) -> Result<L::Scalar> {
+        mask.dropout().check_layers(self.num_layers() - 1)?;
+        let x = x.into();
+        let y = y.into();
+        let m = self.check_batch(&x, "cost_grad_dropout")?;
+        y.check(self.outputs(), m)?;
+        self.layout.check_params(theta.len())?;
+        if grad.len() != theta.len() {
+            return Err(Error::shape(
+                "gradient length (number of parameters)",
+                theta.len(),
+                grad.len(),
+            ));
+        }
+        crate::check::lambda(lambda)?;
+        self.cost_grad_split(theta, ws, &x, &y, lambda, grad, Some(mask))
     }
 }

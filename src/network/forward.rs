@@ -8,7 +8,8 @@
 //! activation. Every product is a GEMM into a workspace buffer.
 
 use super::Network;
-use super::workspace::{LayerBuffers, Workspace, view};
+use super::dropout::{self, DropoutMask};
+use super::workspace::{LayerBuffers, Workspace};
 use crate::activation::add_bias;
 use crate::error::{Error, Result};
 use crate::linalg::gemm_or_panic as gemm;
@@ -60,29 +61,37 @@ impl<L: OutputLoss> Network<L> {
     }
 
     /// Forward pass of `m` samples at parameters `theta`, leaving `Z_l`, `A_l` in the front
-    /// columns of `ws`'s buffers (shapes are the caller's invariants). Fails only if `ws`
-    /// must grow and cannot.
+    /// columns of `ws`'s buffers (shapes are the caller's invariants), and with `dropout`
+    /// (training steps only) a hidden layer's `M ⊙ A` in its `dropped` buffer, which the
+    /// next layer reads instead of `A`. Fails only if `ws` must grow and cannot.
     pub(super) fn forward_raw(
         &self,
         theta: &[L::Scalar],
         x: &DMatrixView<'_, L::Scalar>,
         ws: &mut Workspace<L::Scalar>,
+        dropout: Option<DropoutMask<'_>>,
     ) -> Result<()> {
         let m = x.ncols();
         ws.ensure(self.layout.sizes(), m)?;
         let sizes = self.layout.sizes();
         let nl = self.layout.num_layers();
         let one = L::Scalar::one();
+        let dropped = |l: usize| dropout.is_some_and(|d| d.active(l));
+        for l in (0..nl - 1).filter(|&l| dropped(l)) {
+            dropout::ensure_len(&mut ws.layers[l].dropped, sizes[l + 1] * m)?;
+        }
         for l in 0..nl {
             let out = sizes[l + 1];
             let (prev, cur) = ws.layers.split_at_mut(l);
-            let LayerBuffers { z, a, .. } = &mut cur[0];
+            let LayerBuffers {
+                z, a, dropped: da, ..
+            } = &mut cur[0];
             let w = self.layout.weights(theta, l);
             let bias = self.layout.bias(theta, l);
             let input = if l == 0 {
                 *x
             } else {
-                view(&prev[l - 1].a, sizes[l], m)
+                prev[l - 1].output(sizes[l], m, dropped(l - 1))
             };
             let last = l + 1 == nl;
             // One layer on the columns `cols` of the batch.
@@ -104,17 +113,29 @@ impl<L: OutputLoss> Network<L> {
                     self.hidden[l].forward_biased(zv, bias, av);
                 }
             };
-            let parts = forward_parts(m, sizes[l], out);
+            // Training steps (the only passes with dropout) are split by the caller.
+            let parts = if dropout.is_some() {
+                1
+            } else {
+                forward_parts(m, sizes[l], out)
+            };
             let (z, a) = (&mut z[..out * m], &mut a[..out * m]);
             if parts > 1 {
                 // Each thread takes a range of columns through this layer (its GEMM, bias
                 // and activation), writing its own columns of `Z_l`, `A_l`: every column
                 // gets the bits it would get unsplit.
-                par::for_each_column_range_mut(out, m, parts, [z, a], &|cols, [z, a]| {
-                    par::as_split_part(|| layer(cols, z, a))
-                });
+                par::for_each_column_range_mut(
+                    out,
+                    m,
+                    parts,
+                    [&mut *z, &mut *a],
+                    &|cols, [z, a]| par::as_split_part(|| layer(cols, z, a)),
+                );
             } else {
                 layer(0..m, z, a);
+            }
+            if let Some(mask) = dropout.filter(|_| !last && dropped(l)) {
+                mask.apply(l, out, a, &mut da[..out * m]);
             }
         }
         Ok(())
@@ -148,7 +169,7 @@ impl<L: OutputLoss> Network<L> {
         let x = x.into();
         self.check_batch(&x, "forward")?;
         ws.last_m = 0;
-        self.forward_raw(&self.theta, &x, ws)?;
+        self.forward_raw(&self.theta, &x, ws, None)?;
         ws.last_m = x.ncols();
         ws.hidden_whole = true;
         Ok(ws.outputs())

@@ -22,12 +22,14 @@
 
 mod backprop;
 mod builder;
+pub mod dropout;
 mod forward;
 mod objective;
 mod split;
 mod workspace;
 
 pub use builder::NetworkBuilder;
+pub use dropout::{Dropout, DropoutMask};
 pub use forward::argmax;
 pub use objective::{MiniBatchObjective, NetworkObjective};
 pub use workspace::Workspace;

@@ -7,6 +7,7 @@
 //! [`Workspace::outputs`] shows the whole batch however it was split.
 
 use super::Network;
+use super::dropout::DropoutMask;
 use super::workspace::{Part, Workspace};
 use crate::error::Result;
 use crate::linalg::column_range;
@@ -35,6 +36,7 @@ impl<L: OutputLoss> Network<L> {
         y: &Targets<'_, L::Scalar>,
         lambda: L::Scalar,
         grad: &mut [L::Scalar],
+        dropout: Option<DropoutMask<'_>>,
     ) -> Result<L::Scalar> {
         let m = x.ncols();
         let zero = L::Scalar::zero();
@@ -71,18 +73,20 @@ impl<L: OutputLoss> Network<L> {
                         let (start, end) = bounds(t);
                         let xt = column_range(*x, start..end);
                         let yt = y.columns(start..end);
+                        // The part's column j is the batch's column start + j, in the mask too.
+                        let dt = dropout.map(|d| d.shifted(start));
                         if t == 0 {
                             let mut guard = main.lock().unwrap_or_else(|e| e.into_inner());
                             let (w, g, c, r) = &mut *guard;
-                            if let Err(e) = self.forward_raw(theta, &xt, w) {
+                            if let Err(e) = self.forward_raw(theta, &xt, w, dt) {
                                 *failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
                                 return;
                             }
-                            (*c, *r) = self.backward_raw(theta, &xt, &yt, inv_m, lambda, w, g);
+                            (*c, *r) = self.backward_raw(theta, &xt, &yt, inv_m, lambda, w, g, dt);
                         } else {
                             let mut part = extra[t - 1].lock().unwrap_or_else(|e| e.into_inner());
                             let part = &mut *part;
-                            if let Err(e) = self.forward_raw(theta, &xt, &mut part.ws) {
+                            if let Err(e) = self.forward_raw(theta, &xt, &mut part.ws, dt) {
                                 *failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
                                 return;
                             }
@@ -94,6 +98,7 @@ impl<L: OutputLoss> Network<L> {
                                 zero,
                                 &mut part.ws,
                                 &mut part.grad,
+                                dt,
                             );
                         }
                     })
@@ -132,9 +137,9 @@ impl<L: OutputLoss> Network<L> {
                 (cost, reg_sum)
             }
             _ => {
-                self.forward_raw(theta, x, ws)?;
+                self.forward_raw(theta, x, ws, dropout)?;
                 ws.hidden_whole = true;
-                self.backward_raw(theta, x, y, inv_m, lambda, ws, grad)
+                self.backward_raw(theta, x, y, inv_m, lambda, ws, grad, dropout)
             }
         };
         ws.last_m = m;

@@ -20,6 +20,17 @@ pub(super) struct LayerBuffers<T> {
     pub(super) z: Vec<T>,
     pub(super) a: Vec<T>,
     pub(super) d: Vec<T>,
+    /// A hidden layer's dropped activations `M ⊙ A` in a training step with dropout (empty
+    /// until the first such step; see `dropout.rs`).
+    pub(super) dropped: Vec<T>,
+}
+
+impl<T: Scalar> LayerBuffers<T> {
+    /// The layer's output as the next layer sees it in a pass: `M ⊙ A` when `dropped` says
+    /// the pass dropped units of this layer, else `A` (`units × m`).
+    pub(super) fn output(&self, units: usize, m: usize, dropped: bool) -> DMatrixView<'_, T> {
+        view(if dropped { &self.dropped } else { &self.a }, units, m)
+    }
 }
 
 /// Buffers for batched passes through a network of a given layout.
@@ -203,6 +214,7 @@ fn allocate_layers<T: Scalar>(units: &[usize], cap: usize) -> Result<Vec<LayerBu
             z: reserve()?,
             a: reserve()?,
             d: reserve()?,
+            dropped: Vec::new(),
         });
     }
     for (b, &s) in layers.iter_mut().zip(units) {

@@ -6,18 +6,21 @@
 //! # Examples
 //!
 //! ```text
-//! θ ← θ (1 − α λ_w)                       (AdamW only)
+//! θ ← θ (1 − α_t λ_w)                     (AdamW only)
 //! m ← β₁ m + (1 − β₁) g
 //! v ← β₂ v + (1 − β₂) g²
-//! θ ← θ − α · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+//! θ ← θ − α_t · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
 //! ```
 //!
 //! Defaults α = 10⁻³, β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, λ_w = 0. Weight decay applies to every
 //! parameter, biases included (PyTorch's `AdamW`); for L2 on weights only use the cost's λ.
+//! `α_t` is the [`Schedule`]'s rate for base rate α after `t − 1` steps (constant by
+//! default: `α_t = α`; a cosine schedule anneals the step size and, like PyTorch's
+//! schedulers, the decoupled decay with it).
 //!
 //! # Arithmetic
-//! The per-step constants are computed in `f64` and rounded once to `T`: `s = α/(1 − β₁ᵗ)`,
-//! `c = 1/√(1 − β₂ᵗ)`, `d = 1 − α·λ_w`, and `β₁, 1−β₁, β₂, 1−β₂, ε`. Then, for every
+//! The per-step constants are computed in `f64` and rounded once to `T`: `s = α_t/(1 − β₁ᵗ)`,
+//! `c = 1/√(1 − β₂ᵗ)`, `d = 1 − α_t·λ_w`, and `β₁, 1−β₁, β₂, 1−β₂, ε`. Then, for every
 //! coordinate, in `T`, each operation rounded once (no fused multiply-add):
 //!
 //! ```text
@@ -33,7 +36,7 @@
 //! one coordinate at a time, whatever the family or thread count (tested).
 
 use super::StepOptimizer;
-use super::sgd::check_step_dims;
+use super::sgd::{Schedule, check_step_dims};
 use crate::check;
 use crate::error::Result;
 use crate::linalg::par::for_each_chunk_mut;
@@ -55,6 +58,8 @@ pub struct AdamConfig {
     pub epsilon: f64,
     /// Decoupled weight decay λ_w (default 0; > 0 makes this AdamW).
     pub weight_decay: f64,
+    /// Learning-rate schedule over the steps (default constant), as for [`Sgd`](super::Sgd).
+    pub schedule: Schedule,
 }
 
 impl Default for AdamConfig {
@@ -65,6 +70,7 @@ impl Default for AdamConfig {
             beta2: 0.999,
             epsilon: 1e-8,
             weight_decay: 0.0,
+            schedule: Schedule::Constant,
         }
     }
 }
@@ -98,7 +104,8 @@ impl<T: Scalar> Adam<T> {
     /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) naming the first bad
     /// field: `learning_rate` and `epsilon` must be finite and > 0, `beta1` and `beta2` in
     /// `[0, 1)`, `weight_decay` finite, ≥ 0 and at most `1 / learning_rate` (the decoupled
-    /// decay multiplies θ by `1 − α·λ_w` each step).
+    /// decay multiplies θ by `1 − α_t·λ_w` each step), and the schedule as for
+    /// [`Sgd::new`](super::Sgd::new).
     pub fn new(config: AdamConfig) -> Result<Self> {
         let c = &config;
         check::positive("learning_rate", c.learning_rate)?;
@@ -113,6 +120,7 @@ impl<T: Scalar> Adam<T> {
                 "at most 1 / learning_rate",
             ));
         }
+        c.schedule.check(c.learning_rate)?;
         Ok(Adam {
             config,
             m: Vec::new(),
@@ -143,15 +151,16 @@ impl<T: Scalar> StepOptimizer<T> for Adam<T> {
             self.v = vec![T::zero(); theta.len()];
         }
         let c = self.config;
+        let lr = c.schedule.rate(c.learning_rate, self.t);
         self.t += 1;
         self.beta1_t *= c.beta1;
         self.beta2_t *= c.beta2;
-        let step = T::of(c.learning_rate / (1.0 - self.beta1_t));
+        let step = T::of(lr / (1.0 - self.beta1_t));
         let inv_sqrt_bc2 = T::of(1.0 / (1.0 - self.beta2_t).sqrt());
         let (b1, b2) = (T::of(c.beta1), T::of(c.beta2));
         let (one_b1, one_b2) = (T::of(1.0 - c.beta1), T::of(1.0 - c.beta2));
         let eps = T::of(c.epsilon);
-        let decay = T::of(1.0 - c.learning_rate * c.weight_decay);
+        let decay = T::of(1.0 - lr * c.weight_decay);
         let decoupled = c.weight_decay > 0.0;
         let k = AdamStep {
             b1,

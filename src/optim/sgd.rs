@@ -8,8 +8,10 @@
 //! * Nesterov: `v ← μ v + g`, `θ ← θ − η_t (g + μ v)`.
 //!
 //! `η_t` follows a [`Schedule`] of the step count `t` (steps taken before this one):
-//! constant, step decay `η₀ · factor^⌊t / every⌋`, or inverse time `η₀ / (1 + decay · t)`.
-//! For a per-epoch schedule, count `every` in steps (`epochs × batches per epoch`).
+//! constant, step decay `η₀ · factor^⌊t / every⌋`, inverse time `η₀ / (1 + decay · t)`, or
+//! cosine annealing `η_min + ½ (η₀ − η_min)(1 + cos(π t / T))` after an optional linear
+//! warmup. For a per-epoch schedule, count `every` and `T` in steps (`epochs × batches per
+//! epoch`). [`Adam`](super::Adam) takes the same schedules.
 //!
 //! # Examples
 //!
@@ -62,6 +64,27 @@ pub enum Schedule {
         /// Decay per step (≥ 0).
         decay: f64,
     },
+    /// Cosine annealing (Loshchilov & Hutter, 2017, without restarts; PyTorch's
+    /// `CosineAnnealingLR`) after an optional linear warmup of `W = warmup_steps` steps:
+    ///
+    /// ```text
+    /// η_t = η₀ (t + 1) / W                                       for t < W
+    /// η_t = η_min + ½ (η₀ − η_min) (1 + cos(π (t − W) / (T − W)))  for W ≤ t ≤ T
+    /// η_t = η_min                                                for t > T
+    /// ```
+    ///
+    /// with `T = total_steps` and `η_min = min_lr`. Without warmup this is
+    /// `η_min + ½ (η₀ − η_min)(1 + cos(π t / T))`: η₀ at the first step, η_min after `T`.
+    /// For a run of `E` epochs of `B` batches, `total_steps = E · B` makes the last step's
+    /// rate just above η_min.
+    Cosine {
+        /// Length `T` of the schedule in steps, warmup included (≥ 1).
+        total_steps: usize,
+        /// The final rate η_min (finite, ≥ 0 and at most the base rate η₀).
+        min_lr: f64,
+        /// Steps `W` of linear warmup from η₀/W to η₀ (0 for none; below `total_steps`).
+        warmup_steps: usize,
+    },
 }
 
 impl Schedule {
@@ -82,10 +105,23 @@ impl Schedule {
                 lr0 * factor.powi(k)
             }
             Schedule::InverseTime { decay } => lr0 / (1.0 + decay * t as f64),
+            Schedule::Cosine {
+                total_steps,
+                min_lr,
+                warmup_steps,
+            } => {
+                if t < warmup_steps {
+                    return lr0 * (t + 1) as f64 / warmup_steps as f64;
+                }
+                let span = total_steps.saturating_sub(warmup_steps).max(1);
+                let progress = (t - warmup_steps).min(span) as f64 / span as f64;
+                min_lr + 0.5 * (lr0 - min_lr) * (1.0 + (std::f64::consts::PI * progress).cos())
+            }
         }
     }
 
-    fn check(&self) -> Result<()> {
+    /// Checks the schedule's parameters for base rate `lr0`.
+    pub(crate) fn check(&self, lr0: f64) -> Result<()> {
         match *self {
             Schedule::Constant => Ok(()),
             Schedule::StepDecay { every, factor } => {
@@ -93,6 +129,29 @@ impl Schedule {
                 check::positive("factor", factor)
             }
             Schedule::InverseTime { decay } => check::non_negative("decay", decay),
+            Schedule::Cosine {
+                total_steps,
+                min_lr,
+                warmup_steps,
+            } => {
+                check::at_least_one("total_steps", total_steps)?;
+                if warmup_steps >= total_steps {
+                    return Err(check::invalid(
+                        "warmup_steps",
+                        warmup_steps as f64,
+                        "below total_steps",
+                    ));
+                }
+                check::non_negative("min_lr", min_lr)?;
+                if min_lr > lr0 {
+                    return Err(check::invalid(
+                        "min_lr",
+                        min_lr,
+                        "at most the base learning rate",
+                    ));
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -203,7 +262,8 @@ impl<T: Scalar> Sgd<T> {
     /// [`Error::InvalidParameter`] naming the first bad value: a `learning_rate` that is not
     /// finite and > 0, a `momentum` outside `[0, 1)` (or 0 with Nesterov momentum), or a bad
     /// schedule (`every` of 0, a `factor` that is not finite and > 0, a negative or
-    /// non-finite `decay`).
+    /// non-finite `decay`; a cosine `total_steps` of 0, `warmup_steps ≥ total_steps`, or a
+    /// `min_lr` that is negative, not finite or above `learning_rate`).
     pub fn new(config: SgdConfig) -> Result<Self> {
         check_lr(config.learning_rate)?;
         check::unit_interval("momentum", config.momentum)?;
@@ -214,7 +274,7 @@ impl<T: Scalar> Sgd<T> {
                 "> 0 with Nesterov momentum",
             ));
         }
-        config.schedule.check()?;
+        config.schedule.check(config.learning_rate)?;
         Ok(Sgd {
             config,
             velocity: Vec::new(),
@@ -383,6 +443,139 @@ mod tests {
                 "{} μ={momentum} nesterov={nesterov} step {t}",
                 T::NAME
             );
+        }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-15 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn cosine_rates_match_hand_computed_values() {
+        // T = 4, η₀ = 1, η_min = 0: ½(1 + cos(π t / 4)) = 1, (2 + √2)/4, 1/2, (2 − √2)/4, 0.
+        let s = Schedule::Cosine {
+            total_steps: 4,
+            min_lr: 0.0,
+            warmup_steps: 0,
+        };
+        let want = [
+            1.0,
+            0.853_553_390_593_273_8,
+            0.5,
+            0.146_446_609_406_726_2,
+            0.0,
+            0.0,
+            0.0,
+        ];
+        for (t, &w) in want.iter().enumerate() {
+            assert!(close(s.rate(1.0, t), w), "t={t}: {} vs {w}", s.rate(1.0, t));
+        }
+        assert_eq!(s.rate(1.0, usize::MAX), 0.0);
+        // η₀ = 0.5, η_min = 0.1, T = 2: 0.5, 0.1 + 0.2 · (1 + cos(π/2)) = 0.3, then 0.1.
+        let s = Schedule::Cosine {
+            total_steps: 2,
+            min_lr: 0.1,
+            warmup_steps: 0,
+        };
+        for (t, w) in [(0, 0.5), (1, 0.3), (2, 0.1), (9, 0.1)] {
+            assert!(close(s.rate(0.5, t), w), "t={t}: {}", s.rate(0.5, t));
+        }
+        // Warmup W = 2 of T = 6 (η₀ = 2): 1, 2, then cosine over 4 steps: 2, 1 + √2/2, 1,
+        // 1 − √2/2, 0.
+        let s = Schedule::Cosine {
+            total_steps: 6,
+            min_lr: 0.0,
+            warmup_steps: 2,
+        };
+        let want = [
+            1.0,
+            2.0,
+            2.0,
+            1.707_106_781_186_547_5,
+            1.0,
+            0.292_893_218_813_452_5,
+            0.0,
+        ];
+        for (t, &w) in want.iter().enumerate() {
+            assert!(close(s.rate(2.0, t), w), "t={t}: {} vs {w}", s.rate(2.0, t));
+        }
+    }
+
+    #[test]
+    fn bad_cosine_schedules_are_rejected() {
+        let sgd = |schedule| {
+            Sgd::<f64>::new(SgdConfig {
+                learning_rate: 0.1,
+                schedule,
+                ..Default::default()
+            })
+        };
+        let cosine = |total_steps, min_lr, warmup_steps| Schedule::Cosine {
+            total_steps,
+            min_lr,
+            warmup_steps,
+        };
+        let name = |r: Result<Sgd<f64>>| match r {
+            Err(Error::InvalidParameter { name, .. }) => name,
+            other => panic!("expected InvalidParameter, got {other:?}"),
+        };
+        assert_eq!(name(sgd(cosine(0, 0.0, 0))), "total_steps");
+        assert_eq!(name(sgd(cosine(10, 0.0, 10))), "warmup_steps");
+        assert_eq!(name(sgd(cosine(10, -0.01, 0))), "min_lr");
+        assert_eq!(name(sgd(cosine(10, f64::NAN, 0))), "min_lr");
+        assert_eq!(name(sgd(cosine(10, 0.2, 0))), "min_lr"); // above η₀ = 0.1
+        assert!(sgd(cosine(10, 0.1, 9)).is_ok());
+        let adam = crate::optim::Adam::<f64>::new(crate::optim::AdamConfig {
+            schedule: cosine(5, 0.0, 5),
+            ..Default::default()
+        });
+        assert!(matches!(
+            adam,
+            Err(Error::InvalidParameter {
+                name: "warmup_steps",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn sgd_follows_the_cosine_schedule() {
+        // g = 1 every step, T = 2, η₀ = 1: steps of 1, ½(1 + cos(π/2)) = ½, then 0.
+        let mut sgd = Sgd::<f64>::new(SgdConfig {
+            learning_rate: 1.0,
+            schedule: Schedule::Cosine {
+                total_steps: 2,
+                min_lr: 0.0,
+                warmup_steps: 0,
+            },
+            ..Default::default()
+        })
+        .unwrap();
+        let mut x = [0.0];
+        for want in [-1.0, -1.5, -1.5, -1.5] {
+            sgd.step(&mut x, &[1.0]).unwrap();
+            assert!((x[0] - want).abs() < 1e-15, "{} vs {want}", x[0]);
+        }
+    }
+
+    #[test]
+    fn adam_follows_the_cosine_schedule() {
+        // A constant gradient makes every bias-corrected Adam step α_t · 1/(1 + ε): with
+        // α = 0.1, T = 2 and a warmup-free cosine the steps are 0.1, 0.05, then 0.
+        let mut adam = crate::optim::Adam::<f64>::new(crate::optim::AdamConfig {
+            learning_rate: 0.1,
+            schedule: Schedule::Cosine {
+                total_steps: 2,
+                min_lr: 0.0,
+                warmup_steps: 0,
+            },
+            ..Default::default()
+        })
+        .unwrap();
+        let mut x = [0.0];
+        for want in [-0.1, -0.15, -0.15] {
+            adam.step(&mut x, &[3.0]).unwrap();
+            assert!((x[0] - want).abs() < 1e-8, "{} vs {want}", x[0]);
         }
     }
 

@@ -9,7 +9,7 @@ use super::guard::DivergenceGuard;
 use crate::data::BatchBuffer;
 use crate::error::{Divergence, Error, Result};
 use crate::loss::OutputLoss;
-use crate::network::{Network, Workspace};
+use crate::network::{Dropout, Network, Workspace};
 use crate::optim::StepOptimizer;
 use crate::optim::vecops::norm;
 use crate::scalar::Scalar;
@@ -103,6 +103,8 @@ pub struct EpochRunner<'d, T: Scalar> {
     epochs: usize,
     steps: usize,
     evaluations: usize,
+    hidden_layers: usize,
+    dropout: Option<Dropout>,
 }
 
 impl<'d, T: Scalar> EpochRunner<'d, T> {
@@ -141,7 +143,42 @@ impl<'d, T: Scalar> EpochRunner<'d, T> {
             epochs: 0,
             steps: 0,
             evaluations: 0,
+            hidden_layers: net.num_layers() - 1,
+            dropout: None,
         })
+    }
+
+    /// Trains with `dropout`: every step computes the gradient of the thinned network that
+    /// the mask of its step number leaves
+    /// ([`Network::cost_grad_dropout`](crate::Network::cost_grad_dropout) with
+    /// `dropout.mask(steps())`, counting this runner's steps from 0), so the masks follow
+    /// from the dropout's seed alone. The epoch's cost and training accuracy are then the
+    /// thinned networks'; evaluation ([`evaluate`](super::evaluate)) uses the whole network.
+    ///
+    /// ```
+    /// use deepmultinet::prelude::*;
+    /// use deepmultinet::network::Dropout;
+    /// use deepmultinet::train::EpochRunner;
+    /// let net = Network::with_sizes(&[2, 8, 8, 2], Relu, SoftmaxCrossEntropy::<f64>::new())?;
+    /// let x = nalgebra::DMatrix::from_element(2, 10, 0.5);
+    /// let y = [0usize; 10];
+    /// let runner = EpochRunner::new(&net, &x, &y, &TrainConfig::default())?;
+    /// assert!(runner.with_dropout(Dropout::new(&[0.2], 0)?).is_err()); // two hidden layers
+    /// # Ok::<(), deepmultinet::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] unless `dropout` has one rate per hidden layer of the
+    /// network the runner was made for.
+    pub fn with_dropout(mut self, dropout: Dropout) -> Result<Self> {
+        dropout.check_layers(self.hidden_layers)?;
+        self.dropout = Some(dropout);
+        Ok(self)
+    }
+
+    /// The dropout of the training steps, if any.
+    pub fn dropout(&self) -> Option<&Dropout> {
+        self.dropout.as_ref()
     }
 
     /// Training samples.
@@ -205,15 +242,15 @@ impl<'d, T: Scalar> EpochRunner<'d, T> {
         self.grad_sum.fill(T::zero());
         for (b, idx) in self.order.chunks(self.batch_size).enumerate() {
             self.buf.gather(&self.x, &self.y, idx)?;
-            let cost = net
-                .cost_grad(
-                    &mut self.ws,
-                    self.buf.x(),
-                    self.buf.targets(),
-                    self.lambda,
-                    &mut self.grad,
-                )?
-                .as_f64();
+            let (ws, x, y) = (&mut self.ws, self.buf.x(), self.buf.targets());
+            let cost = match &self.dropout {
+                None => net.cost_grad(ws, x, y, self.lambda, &mut self.grad)?,
+                Some(d) => {
+                    let mask = d.mask(self.steps as u64);
+                    net.cost_grad_dropout(ws, x, y, self.lambda, mask, &mut self.grad)?
+                }
+            }
+            .as_f64();
             self.evaluations += 1;
             if !guard.accepts(cost) {
                 guard.restore(net)?;

@@ -27,7 +27,13 @@
 //! with the best epoch's θ.
 //!
 //! **Reproducibility**: the same seed, data, configuration and build give bit-identical θ
-//! (the only randomness is the caller's RNG; every reduction runs in a fixed order).
+//! (the only randomness is the caller's RNG and, with dropout, the [`Dropout`]'s seed, whose
+//! masks are a function of the step, layer, sample and unit; every reduction runs in a
+//! fixed order).
+//!
+//! **Dropout** ([`Trainer::with_dropout`], [`EpochRunner::with_dropout`]): hidden units are
+//! dropped in the training steps only, with inverted scaling; validation, `evaluate` and
+//! the network's `forward`, `predict` and `cost` see the whole network.
 //!
 //! # Examples
 //!
@@ -77,7 +83,7 @@ pub use progress::{BarProgress, PrintProgress};
 
 use crate::error::{Divergence, Error, Result};
 use crate::loss::OutputLoss;
-use crate::network::{Network, NetworkObjective};
+use crate::network::{Dropout, Network, NetworkObjective};
 use crate::optim::{Iteration, IterationObserver, Minimizer, StepOptimizer};
 use crate::scalar::Scalar;
 use crate::targets::Targets;
@@ -91,6 +97,7 @@ use std::time::Instant;
 pub struct Trainer<'v, T: Scalar> {
     config: TrainConfig,
     validation: Option<(DMatrixView<'v, T>, &'v [usize])>,
+    dropout: Option<Dropout>,
 }
 
 /// Mini-batch training without validation or observer: `Trainer::new(*config)?.fit(...)`.
@@ -161,7 +168,35 @@ impl<'v, T: Scalar> Trainer<'v, T> {
         Ok(Trainer {
             config,
             validation: None,
+            dropout: None,
         })
+    }
+
+    /// Mini-batch training ([`fit`](Self::fit)) drops hidden units with `dropout` in every
+    /// step (see [`EpochRunner::with_dropout`]); validation and the network's predictions
+    /// never do. Full-batch training ignores it.
+    ///
+    /// ```
+    /// use deepmultinet::prelude::*;
+    /// use deepmultinet::network::Dropout;
+    /// use deepmultinet::optim::{Adam, AdamConfig};
+    /// use rand::SeedableRng;
+    /// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(2);
+    /// let mut net = Network::builder(1).hidden(16, Relu)
+    ///     .output(2, SoftmaxCrossEntropy::<f64>::new()).init(Init::He).build(&mut rng)?;
+    /// let x = nalgebra::DMatrix::from_row_slice(1, 6, &[-3., -2., -1., 1., 2., 3.]);
+    /// let y = [0usize, 0, 0, 1, 1, 1];
+    /// let mut adam = Adam::new(AdamConfig { learning_rate: 0.05, ..Default::default() })?;
+    /// let config = TrainConfig { epochs: 100, batch_size: 3, ..Default::default() };
+    /// Trainer::new(config)?
+    ///     .with_dropout(Dropout::new(&[0.2], 7)?)
+    ///     .fit(&mut net, &mut adam, &x, &y, &mut rng, &mut ())?;
+    /// assert_eq!(net.predict(&x)?, y);
+    /// # Ok::<(), deepmultinet::Error>(())
+    /// ```
+    pub fn with_dropout(mut self, dropout: Dropout) -> Self {
+        self.dropout = Some(dropout);
+        self
     }
 
     /// Evaluates accuracy and cost on `x` (`inputs × m_v`) with `labels` after every epoch.
@@ -243,6 +278,9 @@ impl<'v, T: Scalar> Trainer<'v, T> {
     {
         let c = self.config;
         let mut runner = EpochRunner::new(net, x, y, &c)?;
+        if let Some(d) = &self.dropout {
+            runner = runner.with_dropout(d.clone())?;
+        }
         self.check_validation(net)?;
         let mut guard = DivergenceGuard::new(c.divergence_factor, net.params())?;
         let mut early = c
