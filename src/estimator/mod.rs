@@ -107,6 +107,8 @@
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 
+#[cfg(feature = "ndarray")]
+mod arrays;
 mod classifier;
 #[cfg(feature = "safetensors")]
 mod file;
