@@ -114,6 +114,8 @@ mod classifier;
 mod file;
 mod fit;
 mod labels;
+#[cfg(feature = "linfa")]
+mod linfa_traits;
 mod model;
 mod params;
 mod registry;

@@ -451,6 +451,18 @@ impl<C> ClassifierBuilder<C> {
         seed: u64;
     }
 
+    /// Checks every value without consuming the builder (linfa's `check_ref`).
+    #[cfg(feature = "linfa")]
+    pub(super) fn check_values(&self) -> Result<()> {
+        self.params.check()
+    }
+
+    /// The parameters as set, checked or not.
+    #[cfg(feature = "linfa")]
+    pub(super) fn unchecked(&self) -> &ClassifierParams {
+        &self.params
+    }
+
     /// Checks every value and returns the validated parameters.
     ///
     /// # Errors
