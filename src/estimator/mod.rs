@@ -121,6 +121,8 @@ mod params;
 mod registry;
 mod samples;
 mod scaler;
+#[cfg(feature = "serde")]
+mod serde_impls;
 mod split;
 
 pub use classifier::Classifier;

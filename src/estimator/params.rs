@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 /// How the weights are fitted (scikit-learn's `solver`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Solver {
     /// Mini-batch Adam (the default): [`optim::Adam`](crate::optim::Adam).
     #[default]
@@ -64,6 +66,8 @@ impl Solver {
 
 /// The output layer of a two-class problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum BinaryOutput {
     /// One sigmoid unit with binary cross-entropy (the default): what scikit-learn's
     /// `MLPClassifier` does, so results compare one to one, and half the output weights.
@@ -259,7 +263,7 @@ impl ClassifierParams {
     }
 
     /// Checks every value.
-    fn check(&self) -> Result<()> {
+    pub(super) fn check(&self) -> Result<()> {
         for &w in &self.hidden {
             check::at_least_one("hidden", w)?;
         }
