@@ -117,6 +117,8 @@ mod labels;
 #[cfg(feature = "linfa")]
 mod linfa_traits;
 mod model;
+#[cfg(feature = "onnx")]
+mod onnx;
 mod params;
 mod registry;
 mod samples;
