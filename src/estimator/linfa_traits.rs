@@ -33,7 +33,8 @@
 //! let params = Classifier::<usize>::builder().hidden(&[8]).seed(1);
 //! // Fit and predict, then linfa's metrics.
 //! let model = params.fit(&ds)?;
-//! let pred: Array1<usize> = model.predict(ds.records());
+//! // linfa's `predict` by its trait: `model.predict(..)` is the estimator's own.
+//! let pred: Array1<usize> = Predict::predict(&model, ds.records());
 //! assert_eq!(pred.confusion_matrix(&ds)?.accuracy(), 1.0);
 //! // 4-fold cross-validation: the mean accuracy over the folds.
 //! let acc = ds.cross_validate_single(4, &[params], |pred, truth| {
@@ -104,8 +105,11 @@ where
     C: Ord + Clone + Debug,
     D: Data<Elem = f64>,
 {
-    /// The predicted label of every sample (row) of `x` into `y`; see the [module
-    /// docs](self) for input that [`Classifier::predict`] refuses (it leaves `y` as it is).
+    /// The predicted label of every sample (row) of `x` into `y`. linfa's `Predict` cannot
+    /// fail: input that [`Classifier::predict`] refuses (a NaN or ±∞ feature, another
+    /// number of features than at fit) leaves `y` as it is, as
+    /// [`default_target`](Self::default_target) made it — use
+    /// [`Classifier::predict_array`] where such input can occur.
     fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<C>) {
         if let Ok(pred) = with_samples(x.view(), |s| self.predict(s))
             && pred.len() == y.len()

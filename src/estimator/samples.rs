@@ -104,7 +104,7 @@ impl<'a> Samples<'a> {
     }
 
     /// The first value's address (the tests check that nothing was copied).
-    #[cfg(test)]
+    #[cfg(all(test, feature = "ndarray"))]
     pub(crate) fn data_ptr(&self) -> *const f64 {
         self.view.as_ptr()
     }
