@@ -5,8 +5,10 @@
 
 INPUT.csv holds one sample per line (the model's `input`, float32 [N, inputs]); EXPECTED.csv
 our outputs for them (`probabilities`, [N, outputs]), as written by the `onnx_check_files`
-test (`DEEPMULTINET_ONNX_CHECK_DIR=DIR cargo test --release --features onnx --test
-onnx_export onnx_check_files`). Needs `onnxruntime` and `numpy` (a throwaway venv will do).
+tests (`DEEPMULTINET_ONNX_CHECK_DIR=DIR cargo test --release --features onnx --test
+onnx_export --test onnx_estimator onnx_check_files`): `every_op` and `trained` are networks,
+`estimator` a fitted `Classifier` whose input is the raw features (its scaler is in the
+graph) and whose output is `predict_proba`'s. Needs `onnxruntime` and `numpy` (a throwaway venv will do).
 Prints `onnxruntime: MODEL max_abs_diff=... n=...` and exits 1 if the difference is above
 the tolerance or the model's declared input/output are not as documented.
 """

@@ -199,3 +199,151 @@ fn confusion_matrix_round_trips_and_is_checked() {
         );
     }
 }
+
+mod estimator_parts {
+    use super::round_trip;
+    use deepmultinet::LeakyRelu;
+    use deepmultinet::estimator::{
+        BinaryOutput, Classifier, ClassifierParams, LabelEncoder, Scaler, Scaling, Solver,
+    };
+    use nalgebra::DMatrix;
+
+    /// Three samples of three features: one with a wide range, one tiny, one constant.
+    fn x() -> DMatrix<f64> {
+        DMatrix::from_row_slice(
+            3,
+            3,
+            &[1250.0, 1e-7, 4.0, 735.5, 3e-7, 4.0, 0.1, 2.5e-7, 4.0],
+        )
+    }
+
+    #[test]
+    fn fitted_scalers_round_trip_bit_for_bit() {
+        for kind in [Scaling::Standard, Scaling::MinMax, Scaling::None] {
+            let s = Scaler::fit(kind, &x()).unwrap();
+            let json = round_trip(&s);
+            assert!(
+                json.contains(&format!("\"kind\":\"{}\"", kind.name())),
+                "{json}"
+            );
+            let back: Scaler = serde_json::from_str(&json).unwrap();
+            assert_eq!(back.transform(&x()).unwrap(), s.transform(&x()).unwrap());
+        }
+        round_trip(&Scaler::identity(5));
+    }
+
+    #[test]
+    fn scalers_are_checked_when_read() {
+        let read = |json: &str| serde_json::from_str::<Scaler>(json);
+        assert!(read(r#"{"kind":"standard","offset":[0.5],"scale":[2.0]}"#).is_ok());
+        for bad in [
+            r#"{"kind":"standard","offset":[0.5, 1.0],"scale":[2.0]}"#, // lengths
+            r#"{"kind":"standard","offset":[0.5],"scale":[0.0]}"#,      // scale 0
+            r#"{"kind":"min_max","offset":[0.5],"scale":[-1.0]}"#,      // negative
+            r#"{"kind":"standard","offset":[0.5],"scale":[2.0],"x":1}"#, // unknown field
+            r#"{"kind":"robust","offset":[0.5],"scale":[2.0]}"#,        // unknown kind
+            r#"{"kind":"standard","offset":[0.5]}"#,                    // missing
+        ] {
+            assert!(read(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn label_encoders_round_trip_and_are_checked() {
+        let text = LabelEncoder::fit(&["dog", "cat", "emu"]).unwrap();
+        let json = round_trip(
+            &LabelEncoder::from_classes(text.classes().iter().map(|c| c.to_string()).collect())
+                .unwrap(),
+        );
+        assert_eq!(json, r#"{"classes":["cat","dog","emu"]}"#);
+        round_trip(&LabelEncoder::fit(&[3i32, -1, 7, 3]).unwrap());
+        round_trip(&LabelEncoder::fit(&[true, false]).unwrap());
+        round_trip(&LabelEncoder::fit(&['x', 'a']).unwrap());
+        // Borrowed &str labels read back from the JSON text.
+        let borrowed: LabelEncoder<&str> = serde_json::from_str(&json).unwrap();
+        assert_eq!(borrowed, text);
+        for bad in [
+            r#"{"classes":["b","a"]}"#, // not sorted
+            r#"{"classes":["a","a"]}"#, // not distinct
+            r#"{"classes":["a"]}"#,     // one class
+            r#"{"classes":["a","b"],"more":0}"#,
+        ] {
+            let e = serde_json::from_str::<LabelEncoder<String>>(bad);
+            assert!(e.is_err(), "{bad} was accepted");
+        }
+    }
+
+    /// Parameters have no `PartialEq` (the activation is a trait object): compare the JSON
+    /// written again and the `Debug` text.
+    fn params_round_trip(p: &ClassifierParams) -> String {
+        let json = serde_json::to_string(p).unwrap();
+        let back: ClassifierParams = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        assert_eq!(format!("{back:?}"), format!("{p:?}"));
+        json
+    }
+
+    #[test]
+    fn classifier_params_round_trip_and_are_checked() {
+        let json = params_round_trip(&ClassifierParams::default());
+        assert!(json.contains(r#""activation":"relu""#), "{json}");
+        assert!(json.contains(r#""solver":"adam""#), "{json}");
+        let p = Classifier::<String>::builder()
+            .hidden(&[64, 32])
+            .activation(LeakyRelu(0.05))
+            .solver(Solver::Sgd)
+            .momentum(0.8, false)
+            .batch_size(32)
+            .early_stopping(true)
+            .validation_fraction(0.2)
+            .scaling(Scaling::MinMax)
+            .binary_output(BinaryOutput::Softmax)
+            .alpha(0.1 + 0.2) // not a short decimal: must come back bit for bit
+            .seed(u64::MAX)
+            .check()
+            .unwrap();
+        let json = params_round_trip(&p);
+        assert!(json.contains(r#""scaling":"min_max""#), "{json}");
+        assert!(json.contains(r#""binary_output":"softmax""#), "{json}");
+        let back: ClassifierParams = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.alpha(), 0.1 + 0.2);
+        assert_eq!(back.activation().name(), "leaky_relu(0.05)");
+        // Missing fields take the defaults.
+        let some: ClassifierParams =
+            serde_json::from_str(r#"{"hidden":[7],"solver":"lbfgs"}"#).unwrap();
+        assert_eq!((some.hidden(), some.solver()), (&[7][..], Solver::Lbfgs));
+        assert_eq!(some.max_epochs(), ClassifierParams::default().max_epochs());
+        // What the builder refuses, reading refuses.
+        for bad in [
+            r#"{"learning_rate":0.0}"#,
+            r#"{"hidden":[0]}"#,
+            r#"{"validation_fraction":1.5}"#,
+            r#"{"activation":"swish"}"#,
+            r#"{"solver":"newton"}"#,
+            r#"{"momentum":0.0,"solver":"sgd"}"#, // Nesterov without momentum
+            r#"{"learning_rat":0.1}"#,            // unknown field
+        ] {
+            let e = serde_json::from_str::<ClassifierParams>(bad);
+            assert!(e.is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn a_fitted_classifiers_parts_rebuild_it() {
+        let x = x();
+        let y = ["a", "b", "a"];
+        let mut clf = Classifier::builder()
+            .hidden(&[4])
+            .max_epochs(20)
+            .build()
+            .unwrap();
+        clf.fit(&x, &y).unwrap();
+        let scaler: Scaler =
+            serde_json::from_str(&serde_json::to_string(clf.scaler().unwrap()).unwrap()).unwrap();
+        assert_eq!(Some(&scaler), clf.scaler());
+        let enc: LabelEncoder<String> =
+            serde_json::from_str(&serde_json::to_string(clf.encoder().unwrap()).unwrap()).unwrap();
+        assert_eq!(enc.classes(), &["a", "b"]);
+        params_round_trip(clf.params());
+    }
+}

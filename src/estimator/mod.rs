@@ -36,6 +36,31 @@
 //!   a loaded classifier predicts bit for bit as the saved one. Plain [`io::save`] files
 //!   load too (classes `0..K`, no scaling).
 //!
+//! ## Other crates' types (cargo features)
+//!
+//! * **`ndarray`**: `Classifier::fit_array`, `predict_array`, `predict_indices_array`,
+//!   `predict_proba_array` and `score_array` take an `ndarray::ArrayView2<f64>` of samples ×
+//!   features (and `ArrayView1` labels) and answer with `Array1` / `Array2`. A row-major
+//!   view (ndarray's default) is, in memory, the network's column-major features × samples
+//!   layout and is read in place, as is a column-major one; any other view (a column range,
+//!   a step, a negative stride) is copied once.
+//! * **`linfa`** (implies `ndarray`): [`ClassifierParams`] and [`ClassifierBuilder`]
+//!   implement linfa's `Fit` on a `DatasetBase` (the builder through linfa's `ParamGuard`,
+//!   so its check runs inside `fit`), and a fitted [`Classifier`] implements linfa's
+//!   `PredictInplace` and so `Predict`: linfa's `fold`, `cross_validate` and confusion
+//!   matrices take the estimator. linfa's `Predict` cannot return an error: input that
+//!   [`Classifier::predict`] refuses (a NaN, another feature count) leaves linfa's default
+//!   targets, every sample the first class — use `predict_array` where that can happen.
+//!   Call linfa's `predict` as `Predict::predict(&model, &x)`: `model.predict(..)` is the
+//!   estimator's own.
+//! * **`serde`**: [`Scaler`], [`Scaling`], [`LabelEncoder`], [`ClassifierParams`],
+//!   [`Solver`] and [`BinaryOutput`] are `Serialize` and `Deserialize`; reading checks what
+//!   their constructors and [`ClassifierBuilder::check`] check, and parameters take their
+//!   defaults for missing fields (the activation is stored by name: built-ins only).
+//! * **`onnx`**: `Classifier::to_onnx` and `Classifier::save_onnx` export the fitted
+//!   estimator with its scaler in the graph, so the ONNX model takes raw features and
+//!   outputs [`predict_proba`](Classifier::predict_proba)'s probabilities.
+//!
 //! ## Parameters next to scikit-learn's
 //!
 //! | [`ClassifierBuilder`] | default | `MLPClassifier` | its default | notes |
@@ -107,16 +132,24 @@
 //! # Ok::<(), deepmultinet::Error>(())
 //! ```
 
+#[cfg(feature = "ndarray")]
+mod arrays;
 mod classifier;
 #[cfg(feature = "safetensors")]
 mod file;
 mod fit;
 mod labels;
+#[cfg(feature = "linfa")]
+mod linfa_traits;
 mod model;
+#[cfg(feature = "onnx")]
+mod onnx;
 mod params;
 mod registry;
 mod samples;
 mod scaler;
+#[cfg(feature = "serde")]
+mod serde_impls;
 mod split;
 
 pub use classifier::Classifier;

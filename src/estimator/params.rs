@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 /// How the weights are fitted (scikit-learn's `solver`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Solver {
     /// Mini-batch Adam (the default): [`optim::Adam`](crate::optim::Adam).
     #[default]
@@ -64,6 +66,8 @@ impl Solver {
 
 /// The output layer of a two-class problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum BinaryOutput {
     /// One sigmoid unit with binary cross-entropy (the default): what scikit-learn's
     /// `MLPClassifier` does, so results compare one to one, and half the output weights.
@@ -259,7 +263,7 @@ impl ClassifierParams {
     }
 
     /// Checks every value.
-    fn check(&self) -> Result<()> {
+    pub(super) fn check(&self) -> Result<()> {
         for &w in &self.hidden {
             check::at_least_one("hidden", w)?;
         }
@@ -450,6 +454,18 @@ impl<C> ClassifierBuilder<C> {
         /// the same seed and data give bit-identical weights on the same build and thread
         /// count).
         seed: u64;
+    }
+
+    /// Checks every value without consuming the builder (linfa's `check_ref`).
+    #[cfg(feature = "linfa")]
+    pub(super) fn check_values(&self) -> Result<()> {
+        self.params.check()
+    }
+
+    /// The parameters as set, checked or not.
+    #[cfg(feature = "linfa")]
+    pub(super) fn unchecked(&self) -> &ClassifierParams {
+        &self.params
     }
 
     /// Checks every value and returns the validated parameters.

@@ -103,6 +103,12 @@ impl<'a> Samples<'a> {
         }
     }
 
+    /// The first value's address (the tests check that nothing was copied).
+    #[cfg(all(test, feature = "ndarray"))]
+    pub(crate) fn data_ptr(&self) -> *const f64 {
+        self.view.as_ptr()
+    }
+
     /// The rows and columns the caller passed, for messages.
     fn caller_shape(&self) -> (usize, usize) {
         (self.view.nrows(), self.view.ncols())

@@ -8,6 +8,8 @@ use std::fmt;
 
 /// How the estimator scales each feature before the network sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Scaling {
     /// Standardise: `(x − mean) / std` per feature (population std, as scikit-learn's
     /// `StandardScaler`). The default.

@@ -4,8 +4,8 @@
 
 use super::ops::OnnxOp;
 use super::proto::{
-    ATTRIBUTE_INT, AttributeProto, DATA_TYPE_FLOAT, Dimension, DimensionValue, GraphProto,
-    ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
+    ATTRIBUTE_INT, AttributeProto, DATA_TYPE_FLOAT, DATA_TYPE_INT64, Dimension, DimensionValue,
+    GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
     TensorShapeProto, TensorTypeProto, TypeProto, TypeValue, ValueInfoProto,
 };
 use super::{BATCH_DIM, INPUT_NAME, IR_VERSION, OPSET_VERSION, OUTPUT_NAME};
@@ -37,16 +37,115 @@ pub(crate) fn activation_ops<L: OutputLoss>(net: &Network<L>) -> Result<Vec<Onnx
     Ok(ops)
 }
 
+/// What an estimator puts around its network in the exported graph (all of it optional:
+/// [`Wrap::default`] is the plain network).
+#[derive(Debug, Default)]
+pub(crate) struct Wrap<'a> {
+    /// Per-feature `(offset, scale)`: the graph computes `(input − offset) / scale` (`Sub`,
+    /// then `Div`) before the first `Gemm`, so it takes raw features.
+    pub scaler: Option<(&'a [f64], &'a [f64])>,
+    /// How the output activation becomes the `probabilities` output.
+    pub probabilities: Probabilities,
+    /// More `metadata_props` entries.
+    pub metadata: Vec<(String, String)>,
+}
+
+/// How the last activation becomes the `probabilities` output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Probabilities {
+    /// The output activation as it is.
+    #[default]
+    AsIs,
+    /// One sigmoid unit `p` → `[1 − p, p]` (`Sub` from a constant 1, `Concat` on axis 1).
+    BinaryPair,
+    /// One-vs-all sigmoid units divided by their sum (`ReduceSum` on axis 1, `Div`).
+    Normalise,
+}
+
+/// A node of the default domain.
+fn node(name: String, op: &str, input: Vec<String>, output: String) -> NodeProto {
+    NodeProto {
+        input,
+        output: vec![output],
+        name,
+        op_type: op.into(),
+        domain: String::new(),
+        attribute: Vec::new(),
+    }
+}
+
+/// An integer attribute.
+fn int_attribute(name: &str, i: i64) -> AttributeProto {
+    AttributeProto {
+        name: name.into(),
+        r#type: ATTRIBUTE_INT,
+        f: 0.0,
+        i,
+    }
+}
+
 /// The whole model: `net` as an ONNX graph with its architecture in `metadata_props`.
 ///
 /// # Errors
 /// [`Error::InvalidConfig`] for an activation without an ONNX operator, or a layer too large
 /// for ONNX's 64-bit dimensions.
 pub(crate) fn model<L: OutputLoss>(net: &Network<L>) -> Result<ModelProto> {
+    model_with(net, &Wrap::default())
+}
+
+/// [`model`] with what an estimator adds around the network ([`Wrap`]).
+///
+/// # Errors
+/// As [`model`]; [`Error::ShapeMismatch`] if the scaler's lengths are not the network's
+/// inputs, [`Error::InvalidConfig`] if `probabilities` does not fit the outputs.
+pub(crate) fn model_with<L: OutputLoss>(net: &Network<L>, wrap: &Wrap<'_>) -> Result<ModelProto> {
     let ops = activation_ops(net)?;
-    let mut nodes = Vec::with_capacity(2 * net.num_layers());
-    let mut initializers = Vec::with_capacity(2 * net.num_layers());
+    let mut nodes = Vec::with_capacity(2 * net.num_layers() + 3);
+    let mut initializers = Vec::with_capacity(2 * net.num_layers() + 2);
     let mut previous = INPUT_NAME.to_string();
+    if let Some((offset, scale)) = wrap.scaler {
+        let d = net.inputs();
+        if offset.len() != d || scale.len() != d {
+            return Err(Error::shape(
+                "ONNX export: scaler offsets and scales, one per network input",
+                d,
+                format!("{} offsets, {} scales", offset.len(), scale.len()),
+            ));
+        }
+        let n = dim(d)?;
+        initializers.push(float_tensor(
+            "scaler.offset",
+            vec![n],
+            offset.iter().copied(),
+        ));
+        initializers.push(float_tensor("scaler.scale", vec![n], scale.iter().copied()));
+        let centred = "scaler.centred".to_string();
+        nodes.push(node(
+            "scaler.sub".into(),
+            "Sub",
+            vec![previous, "scaler.offset".into()],
+            centred.clone(),
+        ));
+        let scaled = "scaler.output".to_string();
+        nodes.push(node(
+            "scaler.div".into(),
+            "Div",
+            vec![centred, "scaler.scale".into()],
+            scaled.clone(),
+        ));
+        previous = scaled;
+    }
+    let outputs = net.outputs();
+    let probability_width = match wrap.probabilities {
+        Probabilities::AsIs | Probabilities::Normalise => outputs,
+        Probabilities::BinaryPair if outputs == 1 => 2,
+        Probabilities::BinaryPair => {
+            return Err(Error::InvalidConfig(format!(
+                "ONNX export: a [1 − p, p] output needs one output unit, the network has \
+                 {outputs}"
+            )));
+        }
+    };
     for (l, &op) in ops.iter().enumerate() {
         // PyTorch's names for an nn.Sequential in `layers` (as in the safetensors files).
         let linear = format!("layers.{}", 2 * l);
@@ -61,51 +160,114 @@ pub(crate) fn model<L: OutputLoss>(net: &Network<L>) -> Result<ModelProto> {
         initializers.push(float_tensor(&weight, vec![rows, cols], row_major));
         initializers.push(float_tensor(&bias, vec![rows], b.iter().copied()));
         let z = format!("{linear}.output");
-        nodes.push(NodeProto {
-            input: vec![previous, weight, bias],
-            output: vec![z.clone()],
-            name: format!("{linear}.gemm"),
-            op_type: "Gemm".into(),
-            domain: String::new(),
-            attribute: vec![AttributeProto {
-                name: "transB".into(),
-                r#type: ATTRIBUTE_INT,
-                f: 0.0,
-                i: 1,
-            }],
-        });
+        let mut gemm = node(
+            format!("{linear}.gemm"),
+            "Gemm",
+            vec![previous, weight, bias],
+            z.clone(),
+        );
+        gemm.attribute.push(int_attribute("transB", 1));
+        nodes.push(gemm);
         let last = l + 1 == ops.len();
-        let a = if last {
+        let a = if last && wrap.probabilities == Probabilities::AsIs {
             OUTPUT_NAME.to_string()
         } else {
             format!("layers.{}.output", 2 * l + 1)
         };
-        nodes.push(NodeProto {
-            input: vec![z],
-            output: vec![a.clone()],
-            name: format!("layers.{}.{}", 2 * l + 1, op.op_type().to_ascii_lowercase()),
-            op_type: op.op_type().into(),
-            domain: String::new(),
-            attribute: op.attributes(),
-        });
+        let mut act = node(
+            format!("layers.{}.{}", 2 * l + 1, op.op_type().to_ascii_lowercase()),
+            op.op_type(),
+            vec![z],
+            a.clone(),
+        );
+        act.attribute = op.attributes();
+        nodes.push(act);
         previous = a;
+    }
+    match wrap.probabilities {
+        Probabilities::AsIs => {}
+        Probabilities::BinaryPair => {
+            initializers.push(float_tensor(
+                "probabilities.one",
+                vec![1],
+                [1.0f64].into_iter(),
+            ));
+            let other = "probabilities.class0".to_string();
+            nodes.push(node(
+                "probabilities.complement".into(),
+                "Sub",
+                vec!["probabilities.one".into(), previous.clone()],
+                other.clone(),
+            ));
+            let mut concat = node(
+                "probabilities.concat".into(),
+                "Concat",
+                vec![other, previous],
+                OUTPUT_NAME.into(),
+            );
+            concat.attribute.push(int_attribute("axis", 1));
+            nodes.push(concat);
+        }
+        Probabilities::Normalise => {
+            initializers.push(TensorProto {
+                dims: vec![1],
+                data_type: DATA_TYPE_INT64,
+                name: "probabilities.axes".into(),
+                raw_data: 1i64.to_le_bytes().to_vec(),
+            });
+            let sum = "probabilities.sum".to_string();
+            let mut reduce = node(
+                "probabilities.reduce_sum".into(),
+                "ReduceSum",
+                vec![previous.clone(), "probabilities.axes".into()],
+                sum.clone(),
+            );
+            reduce.attribute.push(int_attribute("keepdims", 1));
+            nodes.push(reduce);
+            nodes.push(node(
+                "probabilities.normalise".into(),
+                "Div",
+                vec![previous, sum],
+                OUTPUT_NAME.into(),
+            ));
+        }
+    }
+    let mut doc_string = format!("feedforward network, layer sizes {:?}", net.sizes());
+    if wrap.scaler.is_some() {
+        doc_string.push_str("; the input is scaled in the graph, (x − offset) / scale");
     }
     let graph = GraphProto {
         node: nodes,
         name: "deepmultinet".into(),
         initializer: initializers,
-        doc_string: format!("feedforward network, layer sizes {:?}", net.sizes()),
+        doc_string,
         input: vec![batch_tensor(
             INPUT_NAME,
             net.inputs(),
-            "samples × features",
+            if wrap.scaler.is_some() {
+                "samples × features (raw: the graph scales them)"
+            } else {
+                "samples × features"
+            },
         )?],
         output: vec![batch_tensor(
             OUTPUT_NAME,
-            net.outputs(),
-            "samples × outputs (the head's output activation)",
+            probability_width,
+            match wrap.probabilities {
+                Probabilities::AsIs => "samples × outputs (the head's output activation)",
+                _ => "samples × classes (class probabilities)",
+            },
         )?],
     };
+    let mut metadata_props = metadata(net);
+    metadata_props.extend(
+        wrap.metadata
+            .iter()
+            .map(|(key, value)| StringStringEntryProto {
+                key: key.clone(),
+                value: value.clone(),
+            }),
+    );
     Ok(ModelProto {
         ir_version: IR_VERSION,
         opset_import: vec![OperatorSetIdProto {
@@ -118,7 +280,7 @@ pub(crate) fn model<L: OutputLoss>(net: &Network<L>) -> Result<ModelProto> {
         model_version: 1,
         doc_string: String::new(),
         graph: Some(graph),
-        metadata_props: metadata(net),
+        metadata_props,
     })
 }
 

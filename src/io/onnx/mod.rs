@@ -58,6 +58,8 @@ mod graph;
 mod ops;
 mod proto;
 
+pub(crate) use graph::{Probabilities, Wrap};
+
 use crate::error::Result;
 use crate::loss::OutputLoss;
 use crate::network::Network;
@@ -91,6 +93,19 @@ pub const BATCH_DIM: &str = "N";
 /// ```
 pub fn to_bytes<L: OutputLoss>(net: &Network<L>) -> Result<Vec<u8>> {
     Ok(graph::model(net)?.encode_to_vec())
+}
+
+/// `net` as ONNX bytes with what an estimator adds around it: its scaler before the first
+/// layer, its probabilities after the last (`Classifier::to_onnx` in the estimator).
+///
+/// # Errors
+/// As [`to_bytes`]; [`Error::ShapeMismatch`](crate::Error::ShapeMismatch) for a scaler of
+/// another width than the network's inputs.
+pub(crate) fn wrapped_to_bytes<L: OutputLoss>(
+    net: &Network<L>,
+    wrap: &Wrap<'_>,
+) -> Result<Vec<u8>> {
+    Ok(graph::model_with(net, wrap)?.encode_to_vec())
 }
 
 /// Writes `net` to `path` as an ONNX model (see the module docs), atomically: a temporary

@@ -99,6 +99,8 @@ pub(crate) struct AttributeProto {
 
 /// `TensorProto.DataType.FLOAT`.
 pub(crate) const DATA_TYPE_FLOAT: i32 = 1;
+/// `TensorProto.DataType.INT64`.
+pub(crate) const DATA_TYPE_INT64: i32 = 7;
 
 /// `TensorProto`: a constant tensor (row-major; the values as little-endian `raw_data`).
 #[derive(Clone, PartialEq, prost::Message)]
