@@ -138,7 +138,7 @@ fn split_forward_passes_give_the_bits_of_one_thread() {
     deepmultinet::set_num_threads(1);
     let proba = net.predict_proba(&x).unwrap();
     for j in [0, 1, 150, 300] {
-        let alone = net.predict_proba(&x.columns(j, 1)).unwrap();
+        let alone = net.predict_proba(x.columns(j, 1)).unwrap();
         for (a, b) in alone.iter().zip(proba.column(j).iter()) {
             assert_eq!(a.to_bits(), b.to_bits(), "sample {j}");
         }
