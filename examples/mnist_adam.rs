@@ -69,10 +69,11 @@
 //! the network-activity diagram, the hidden→output weights of its true and predicted class,
 //! the first layer's filters masked by it, and the activation functions.
 //!
-//! Ends with `result: test_acc=… epochs=… seconds=… seconds_per_epoch=… average_from=…
-//! dropout=… schedule=… seed=… threads=… theta=…` (`seconds` is the whole training run with
-//! any per-epoch validation; `seconds_per_epoch` the median time of an epoch's training loop
-//! alone).
+//! Ends with `result: test_acc=… epochs=… seconds=… seconds_per_epoch=… epoch_over_steps=…
+//! average_from=… dropout=… schedule=… seed=… threads=… theta=…` (`seconds` is the whole
+//! training run with any per-epoch validation; `seconds_per_epoch` the median time of an
+//! epoch's training loop alone; `epoch_over_steps` that time over `batches × step`, the step
+//! timed afterwards on one fixed batch — what shuffling and gathering add).
 
 mod common;
 mod pictures;
@@ -289,6 +290,11 @@ fn main_result() -> Result<()> {
         history.total_seconds() / epochs.max(1) as f64,
     );
     println!("test accuracy {:.2} %", 100.0 * test_acc);
+    let ratio = epoch_over_steps(&net, &adam, &fit_set, batch, lambda, &dropout, per_epoch)?;
+    println!(
+        "epoch / (batches × step) = {ratio:.3}: a training epoch costs its {steps_per_epoch} \
+         steps plus shuffling and gathering (step timed on one fixed batch, median of 50)"
+    );
 
     // Pictures.
     let mut pictures = Vec::new();
@@ -363,7 +369,7 @@ fn main_result() -> Result<()> {
     }
     println!(
         "result: test_acc={test_acc:.4} epochs={} seconds={seconds:.1} seconds_per_epoch={per_epoch:.2} \
-         average_from={} dropout={} schedule={schedule_arg} seed={seed} threads={} theta={}",
+         epoch_over_steps={ratio:.3} average_from={} dropout={} schedule={schedule_arg} seed={seed} threads={} theta={}",
         history.epochs.len(),
         if average.count() > 0 { average_from } else { 0 },
         rates
@@ -375,4 +381,40 @@ fn main_result() -> Result<()> {
         common::fingerprint(net.params())
     );
     Ok(())
+}
+
+/// The median training epoch's time over `batches × step`, the step (gradient with the
+/// run's dropout, then an Adam update) timed on a copy of the network and optimiser and one
+/// fixed batch: what shuffling and gathering add to an epoch.
+fn epoch_over_steps(
+    net: &Network<SoftmaxCrossEntropy<f32>>,
+    adam: &Adam<f32>,
+    fit_set: &Dataset<f32>,
+    batch: usize,
+    lambda: f32,
+    dropout: &Dropout,
+    per_epoch: f64,
+) -> Result<f64> {
+    let (mut net, mut adam) = (net.clone(), adam.clone());
+    let cols = batch.min(fit_set.len());
+    let x = fit_set.features().columns(0, cols);
+    let y = &fit_set.labels()[..cols];
+    let mut ws = net.try_workspace(cols)?;
+    let mut grad = vec![0.0f32; net.num_params()];
+    let mut times = Vec::with_capacity(50);
+    for step in 0..55u64 {
+        let t = Instant::now();
+        if dropout.is_off() {
+            net.cost_grad(&mut ws, x, y, lambda, &mut grad)?;
+        } else {
+            net.cost_grad_dropout(&mut ws, x, y, lambda, dropout.mask(step), &mut grad)?;
+        }
+        adam.step(net.params_mut(), &grad)?;
+        if step >= 5 {
+            times.push(t.elapsed().as_secs_f64());
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let step = times[times.len() / 2];
+    Ok(per_epoch / (fit_set.len().div_ceil(cols.max(1)) as f64 * step))
 }

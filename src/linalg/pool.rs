@@ -274,12 +274,16 @@ pub(crate) unsafe fn run(
     let mut spins = 0u32;
     while POOL.finished.load(Ordering::Acquire) < claimed {
         spins = spins.wrapping_add(1);
-        if spins.is_multiple_of(64) && start.elapsed() > SPIN {
-            let mut g = lock(&POOL.done_lock);
-            while POOL.finished.load(Ordering::Acquire) < claimed {
-                g = POOL.done.wait(g).unwrap_or_else(|e| e.into_inner());
+        if spins.is_multiple_of(64) {
+            if start.elapsed() > SPIN {
+                let mut g = lock(&POOL.done_lock);
+                while POOL.finished.load(Ordering::Acquire) < claimed {
+                    g = POOL.done.wait(g).unwrap_or_else(|e| e.into_inner());
+                }
+                break;
             }
-            break;
+            // Give the core away if anything else wants it (the worker we wait for, on a
+            // busy machine); returns at once on an idle one.
         }
         std::hint::spin_loop();
     }
@@ -304,8 +308,14 @@ fn worker(mut seen: u64) {
         let mut spins = 0u32;
         while POOL.generation.load(Ordering::Acquire) == seen {
             spins = spins.wrapping_add(1);
-            if spins.is_multiple_of(64) && start.elapsed() > SPIN {
-                break;
+            if spins.is_multiple_of(64) {
+                if start.elapsed() > SPIN {
+                    break;
+                }
+                // A waiting worker must not take the core from the thread that has work (on
+                // a busy machine three threads share two cores); returns at once when no
+                // other thread wants this core.
+                std::thread::yield_now();
             }
             std::hint::spin_loop();
         }

@@ -129,9 +129,11 @@ pub(crate) unsafe fn gemm_with<T: Element>(serial: SerialFn<T>, threads: usize, 
     unsafe { serial(p) }
 }
 
-/// Smallest `m·k·n` worth splitting across threads: below it, waking a worker (several
-/// microseconds) costs more than it saves.
-const PARALLEL_MIN_MKN: usize = 1 << 16;
+/// Smallest `m·k·n` worth splitting across threads: below it (≈ 4 MFLOP, some 30 µs on one
+/// core), handing half to a worker saves less than the hand-off risks — measured on
+/// Nielsen's 784-30-10 at batch 10, whose split products made an epoch no faster on an idle
+/// machine and 1.4–1.6× slower beside a busy process.
+const PARALLEL_MIN_MKN: usize = 1 << 21;
 
 /// Smallest `m·k` of a matrix-vector product (`n = 1`) worth splitting: it reads A once
 /// without packing (a 128 × 784 `W·x` takes a few microseconds on one core, about what a

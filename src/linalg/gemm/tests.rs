@@ -502,7 +502,12 @@ fn threaded_against_naive() {
     // The split granularity is the process's kernel tile, whatever kernel runs the parts.
     let (f32s, f64s) = (f32::families(), f64::families());
     for threads in [2, 3, 5] {
-        for &shape in &[(130, 70, 40), (40, 70, 130), (9, 200, 300), (257, 67, 31)] {
+        for &shape in &[
+            (130, 70, 240),
+            (40, 70, 800),
+            (9, 200, 1200),
+            (257, 67, 130),
+        ] {
             for la in LAYOUTS {
                 for &(_, serial) in &f32s {
                     let l = (la, Layout::Col, Layout::Col);
