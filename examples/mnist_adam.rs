@@ -391,11 +391,11 @@ fn epoch_over_steps(
     adam: &Adam<f32>,
     fit_set: &Dataset<f32>,
     batch: usize,
-    lambda: f32,
+    lambda: f64,
     dropout: &Dropout,
     per_epoch: f64,
 ) -> Result<f64> {
-    let (mut net, mut adam) = (net.clone(), adam.clone());
+    let (mut net, mut adam, lambda) = (net.clone(), adam.clone(), lambda as f32);
     let cols = batch.min(fit_set.len());
     let x = fit_set.features().columns(0, cols);
     let y = &fit_set.labels()[..cols];
