@@ -150,20 +150,7 @@ impl<L: OutputLoss> Network<L> {
         lambda: L::Scalar,
         grad: &mut [L::Scalar],
     ) -> Result<L::Scalar> {
-        let x = x.into();
-        let y = y.into();
-        let m = self.check_batch(&x, "cost_grad")?;
-        y.check(self.outputs(), m)?;
-        self.layout.check_params(theta.len())?;
-        if grad.len() != theta.len() {
-            return Err(Error::shape(
-                "gradient length (number of parameters)",
-                theta.len(),
-                grad.len(),
-            ));
-        }
-        crate::check::lambda(lambda)?;
-        self.cost_grad_split(theta, ws, &x, &y, lambda, grad, None)
+        self.checked_cost_grad(theta, ws, x.into(), y.into(), lambda, grad, None)
     }
 
     /// [`cost_grad`](Self::cost_grad) of a training step with dropout: the cost and gradient
@@ -209,9 +196,28 @@ impl<L: OutputLoss> Network<L> {
         grad: &mut [L::Scalar],
     ) -> Result<L::Scalar> {
         mask.dropout().check_layers(self.num_layers() - 1)?;
-        let x = x.into();
-        let y = y.into();
-        let m = self.check_batch(&x, "cost_grad_dropout")?;
+        self.checked_cost_grad(theta, ws, x.into(), y.into(), lambda, grad, Some(mask))
+    }
+
+    /// The checks every public `cost_grad*` makes (batch, targets, θ and gradient lengths,
+    /// λ), then the pass, with `dropout` if given.
+    #[allow(clippy::too_many_arguments)]
+    fn checked_cost_grad(
+        &self,
+        theta: &[L::Scalar],
+        ws: &mut Workspace<L::Scalar>,
+        x: DMatrixView<'_, L::Scalar>,
+        y: Targets<'_, L::Scalar>,
+        lambda: L::Scalar,
+        grad: &mut [L::Scalar],
+        dropout: Option<DropoutMask<'_>>,
+    ) -> Result<L::Scalar> {
+        let context = if dropout.is_some() {
+            "cost_grad_dropout"
+        } else {
+            "cost_grad"
+        };
+        let m = self.check_batch(&x, context)?;
         y.check(self.outputs(), m)?;
         self.layout.check_params(theta.len())?;
         if grad.len() != theta.len() {
@@ -222,6 +228,6 @@ impl<L: OutputLoss> Network<L> {
             ));
         }
         crate::check::lambda(lambda)?;
-        self.cost_grad_split(theta, ws, &x, &y, lambda, grad, Some(mask))
+        self.cost_grad_split(theta, ws, &x, &y, lambda, grad, dropout)
     }
 }
