@@ -300,6 +300,18 @@ unsafe fn gemv<K: Kernel>(p: Product<K::T>) {
         while pc < k {
             let kc = kc_max.min(k - pc);
             let beta = if pc == 0 { beta } else { K::T::ONE };
+            if let Ok(full) = <&mut [K::T; GEMV_ROWS]>::try_from(&mut acc[..rows]) {
+                // A full block of rows: a fixed-size accumulator the compiler keeps in
+                // registers (the same operations, element by element, as the loop below).
+                // SAFETY: as below, with `rows = GEMV_ROWS`.
+                unsafe { gemv_block::<K>(full, a.shifted(i0, 0), b, pc, kc) };
+                for (i, &t) in full.iter().enumerate() {
+                    // SAFETY: `(i0 + i, 0)` lies inside C (`i < rows`).
+                    unsafe { store(alpha, t, beta, c.shifted(i0 + i, 0).ptr) };
+                }
+                pc += kc;
+                continue;
+            }
             let acc = &mut acc[..rows];
             acc.fill(K::T::ZERO);
             for q in pc..pc + kc {
@@ -329,6 +341,40 @@ unsafe fn gemv<K: Kernel>(p: Product<K::T>) {
         }
         i0 += rows;
     }
+}
+
+/// `acc = Σ_{q ∈ pc..pc+kc} A[0..GEMV_ROWS, q] · b_q`, from zero, in `q` order (fused when
+/// [`Kernel::FUSED`]): [`gemv`]'s inner loop for a full block of rows.
+///
+/// # Safety
+/// Columns `pc..pc + kc` of `a` hold `GEMV_ROWS` contiguous elements each (`a.rs = 1`), and
+/// `b` has elements `pc..pc + kc` (`b.rs = 1`).
+#[inline(always)]
+unsafe fn gemv_block<K: Kernel>(
+    acc: &mut [K::T; GEMV_ROWS],
+    a: RawMat<K::T>,
+    b: RawMat<K::T>,
+    pc: usize,
+    kc: usize,
+) {
+    let mut sum = [K::T::ZERO; GEMV_ROWS];
+    for q in pc..pc + kc {
+        // SAFETY: the caller's contract.
+        let (col, bq) = unsafe {
+            (
+                &*(a.shifted(0, q).ptr as *const [K::T; GEMV_ROWS]),
+                *b.shifted(q, 0).ptr,
+            )
+        };
+        for i in 0..GEMV_ROWS {
+            sum[i] = if K::FUSED {
+                col[i].fused_mul_add(bq, sum[i])
+            } else {
+                sum[i] + col[i] * bq
+            };
+        }
+    }
+    *acc = sum;
 }
 
 #[derive(Clone, Copy)]
