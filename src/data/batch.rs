@@ -5,10 +5,16 @@
 //! for the largest batch; gathering then only copies.
 
 use crate::error::{Error, Result};
+use crate::linalg::par;
+use crate::linalg::simd::prefetch;
 use crate::memory;
 use crate::scalar::Scalar;
 use crate::targets::Targets;
 use nalgebra::{DMatrix, DMatrixView};
+
+/// Batches of at least this many values are gathered on every thread of the pool (smaller
+/// ones are not worth a hand-off).
+pub(super) const PARALLEL_GATHER: usize = 1 << 14;
 
 /// Buffers for one mini-batch: `inputs × capacity` samples and their targets (labels, or an
 /// `outputs × capacity` dense matrix when the data's targets are dense).
@@ -152,9 +158,31 @@ impl<T: Scalar> BatchBuffer<T> {
             crate::check::index("sample", bad, x.ncols())?;
         }
         self.allocate()?;
-        for (j, &i) in indices.iter().enumerate() {
-            self.x.column_mut(j).copy_from(&x.column(i));
-        }
+        let (rows, len) = (x.nrows(), indices.len());
+        // Column by column as slices (a `memcpy` each). The columns are scattered over the
+        // whole data set, so each one is a fresh trip to memory: large batches are gathered
+        // on every thread (more trips in flight), and each part prefetches the column
+        // `AHEAD` places on, to overlap those trips with its copying.
+        let parts = if rows.saturating_mul(len) >= PARALLEL_GATHER {
+            par::available_parts()
+        } else {
+            1
+        };
+        let dst = &mut self.x.as_mut_slice()[..rows * len];
+        par::for_each_column_range_mut(rows, len, parts, [dst], &|cols, [dst]| {
+            const AHEAD: usize = 4;
+            let idx = &indices[cols];
+            for &i in idx.iter().take(AHEAD) {
+                prefetch(x.column(i).as_slice());
+            }
+            for (j, dst) in dst.chunks_exact_mut(rows.max(1)).enumerate() {
+                let Some(&i) = idx.get(j) else { break };
+                if let Some(&next) = idx.get(j + AHEAD) {
+                    prefetch(x.column(next).as_slice());
+                }
+                dst.copy_from_slice(x.column(i).as_slice());
+            }
+        });
         match (y, &mut self.dense) {
             (Targets::Labels(l), None) => {
                 for (dst, &i) in self.labels.iter_mut().zip(indices) {

@@ -190,3 +190,32 @@ fn select_and_cast() {
     let f: Dataset<f32> = ds.cast();
     assert_eq!(f.features()[(2, 4)], 24.0f32);
 }
+
+/// A gathered batch holds exactly the selected columns, in order, for batches gathered on
+/// one thread and split across the pool (both sides of `PARALLEL_GATHER`), including a last batch shorter than the buffer and a view with a column stride.
+#[test]
+fn gathered_batches_hold_the_selected_columns() {
+    let big = DMatrix::from_fn(100, 700, |r, c| (r * 1000 + c) as f64);
+    let view = big.view((1, 0), (97, 700)); // rows 1..98: column stride 100, not 97
+    let labels: Vec<usize> = (0..700).map(|c| c % 7).collect();
+    let y: crate::Targets<'_, f64> = (&labels).into();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let mut order: Vec<usize> = (0..700).collect();
+    rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
+    // 97 × 300 values is above PARALLEL_GATHER (split across the pool's threads), 97 × 5
+    // below it.
+    const { assert!(97 * 299 >= batch::PARALLEL_GATHER && 97 * 5 < batch::PARALLEL_GATHER) };
+    for len in [300, 299, 5, 1] {
+        let mut b = BatchBuffer::new(97, 7, 300, &y);
+        let idx = &order[..len];
+        b.gather(&view, &y, idx).unwrap();
+        assert_eq!(b.len(), len);
+        for (j, &i) in idx.iter().enumerate() {
+            assert_eq!(b.x().column(j), view.column(i), "len {len} column {j}");
+        }
+        assert_eq!(
+            b.labels().unwrap(),
+            &idx.iter().map(|i| i % 7).collect::<Vec<_>>()[..]
+        );
+    }
+}
