@@ -9,6 +9,8 @@
 //!
 //! Groups (criterion `Throughput::Elements` = samples, or FLOPs for `peak`):
 //! - `step_784_128_64_10_relu_adam_f32/{1,10,64,256,1024}`: `cost_grad` + Adam update;
+//! - `cost_grad_784_128_64_10_relu_f32/{1,64}` and `adam_update_f32/109386`: the two halves
+//!   of that step (the gradient alone; the Adam update of its 109,386 parameters alone);
 //! - `step_784_30_10_sigmoid_sgd_f32/10`: `cost_grad` + SGD update (Nielsen's network);
 //! - `full_batch_400_25_10_sigmoid_f64/5000`: full-batch `cost_grad` (the course's size);
 //! - `step_784_1024_1024_10_relu_adam_f32/256`, `step_784_2048_2048_10_relu_adam_f32/512`:
@@ -18,6 +20,8 @@
 //!   workspace (allocation-free);
 //! - `epoch_60000_784_128_64_10_relu_adam_f32/{64,256}`: one shuffled epoch of 60,000
 //!   samples through `EpochRunner` (for `epoch / (batches × step)`);
+//!   `gather_60000_784_f32/{64,256}`: `BatchBuffer::gather` of one batch of random columns
+//!   of the same 60,000-sample matrix (what an epoch adds to its steps);
 //! - `peak/{f32,f64}_{1_thread,all_threads}`: one 1024³ GEMM through `linalg::gemm`, with
 //!   `set_num_threads(1)` and with every core (the product split across the pool);
 //! - `peak/fma_{avx512,avx2}_{f32,f64}_{1_thread,all_threads}`: the machine's register FMA
@@ -99,8 +103,33 @@ fn training_steps(c: &mut Criterion) {
         "step_784_128_64_10_relu_adam_f32",
         &modern,
         &[1, 10, 64, 256, 1024],
-        adam,
+        adam.clone(),
     );
+
+    // The two halves of a batch-1 step: the gradient alone, and the Adam update alone.
+    let mut g = c.benchmark_group("cost_grad_784_128_64_10_relu_f32");
+    for m in [1, 64] {
+        let (x, y) = data::<f32>(784, 10, m, m as u64);
+        let mut ws = modern.workspace(m);
+        let mut grad = vec![0.0f32; modern.num_params()];
+        g.throughput(Throughput::Elements(m as u64));
+        g.bench_function(BenchmarkId::from_parameter(m), |b| {
+            b.iter(|| black_box(modern.cost_grad(&mut ws, &x, &y, 0.0, &mut grad).unwrap()))
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("adam_update_f32");
+    let n = modern.num_params();
+    let (mut theta, mut adam) = (modern.params().to_vec(), adam.clone());
+    let grad: Vec<f32> = (0..n).map(|i| ((i % 97) as f32 - 48.0) * 1e-3).collect();
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function(BenchmarkId::from_parameter(n), |b| {
+        b.iter(|| {
+            adam.step(&mut theta, &grad).unwrap();
+            black_box(theta[0])
+        })
+    });
+    g.finish();
 
     let nielsen = Network::builder(784)
         .hidden(30, Sigmoid)
@@ -192,6 +221,28 @@ fn epochs(c: &mut Criterion, net: &Network<SoftmaxCrossEntropy<f32>>) {
                     .run_epoch(&mut net, &mut adam, &mut rng, &mut guard, &mut ())
                     .unwrap();
                 black_box(s.cost)
+            })
+        });
+    }
+    g.finish();
+
+    // What an epoch adds to its steps: gathering each batch's random columns of the 188 MB
+    // matrix (the steps above reuse one warm batch).
+    let mut g = c.benchmark_group("gather_60000_784_f32");
+    let xv = x.as_view();
+    let targets: Targets<'_, f32> = (&y).into();
+    for batch in [64, 256] {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let mut order: Vec<usize> = (0..60_000).collect();
+        rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
+        let mut buf = deepmultinet::data::BatchBuffer::new(784, 10, batch, &targets);
+        let mut chunks = order.chunks_exact(batch).cycle();
+        g.throughput(Throughput::Elements(batch as u64));
+        g.bench_function(BenchmarkId::from_parameter(batch), |b| {
+            b.iter(|| {
+                let idx = chunks.next().unwrap_or(&[0]);
+                buf.gather(&xv, &targets, idx).unwrap();
+                black_box(buf.x()[(0, 0)])
             })
         });
     }
