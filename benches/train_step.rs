@@ -50,6 +50,9 @@ fn data<T: Scalar>(inputs: usize, classes: usize, m: usize, seed: u64) -> (DMatr
     (x, y)
 }
 
+/// Samples a step benchmark cycles through (see `step_bench`).
+const POOL: usize = 4096;
+
 fn step_bench<L: OutputLoss>(
     c: &mut Criterion,
     group: &str,
@@ -63,20 +66,39 @@ fn step_bench<L: OutputLoss>(
         g.sample_size(10);
     }
     for &m in batches {
-        let (x, y) = data::<L::Scalar>(net.inputs(), net.outputs(), m, m as u64);
+        // The steps cycle through the batches of a pool of at least 4,096 samples (in the
+        // cache, like a freshly gathered batch), so the network cannot memorise them.
+        let batches = POOL.div_ceil(m);
+        let (x, y) = data::<L::Scalar>(net.inputs(), net.outputs(), m * batches, m as u64);
         let mut net = net.clone();
         let mut ws = net.workspace(m);
         let mut grad = vec![L::Scalar::of(0.0); net.num_params()];
+        let mut next = 0;
         g.throughput(Throughput::Elements(m as u64));
         g.bench_function(BenchmarkId::from_parameter(m), |b| {
             b.iter(|| {
+                let j = next;
+                next = (next + 1) % batches;
+                let (xb, yb) = (x.columns(j * m, m), &y[j * m..(j + 1) * m]);
                 let cost = net
-                    .cost_grad(&mut ws, &x, &y, L::Scalar::of(0.0), &mut grad)
+                    .cost_grad(&mut ws, xb, yb, L::Scalar::of(0.0), &mut grad)
                     .unwrap();
                 opt.step(net.params_mut(), &grad).unwrap();
                 black_box(cost)
             })
         });
+        let (x, y) = (x.columns(0, m), &y[..m]);
+        // A step on a batch the network has memorised is not a training step: with zero
+        // gradients Adam's moments decay into subnormals, which take this CPU twice as
+        // long (`adam_update_f32/zero_grad`).
+        let cost = net
+            .cost_grad(&mut ws, x, y, L::Scalar::of(0.0), &mut grad)
+            .unwrap()
+            .as_f64();
+        assert!(
+            cost > 0.1,
+            "{group}/{m}: the benchmark memorised its batch (cost {cost})"
+        );
     }
     g.finish();
 }
@@ -97,7 +119,14 @@ fn training_steps(c: &mut Criterion) {
         .init(Init::He)
         .build(&mut rng)
         .unwrap();
-    let adam = Adam::new(AdamConfig::default()).unwrap();
+    // The steps' Adam moves θ by at most ~10⁻⁶ per step: with the pool of batches (see
+    // `step_bench`) the cost stays near where it started, as early in training (the
+    // arithmetic of a step does not depend on the rate).
+    let adam = Adam::new(AdamConfig {
+        learning_rate: 1e-6,
+        ..AdamConfig::default()
+    })
+    .unwrap();
     step_bench(
         c,
         "step_784_128_64_10_relu_adam_f32",
@@ -129,6 +158,15 @@ fn training_steps(c: &mut Criterion) {
             black_box(theta[0])
         })
     });
+    // With zero gradients the moments decay into subnormals (m by 0.9 a step): what a
+    // benchmark that memorises its one batch would measure.
+    let zero = vec![0.0f32; n];
+    g.bench_function("zero_grad", |b| {
+        b.iter(|| {
+            adam.step(&mut theta, &zero).unwrap();
+            black_box(theta[0])
+        })
+    });
     g.finish();
 
     let nielsen = Network::builder(784)
@@ -151,7 +189,11 @@ fn training_steps(c: &mut Criterion) {
             .init(Init::He)
             .build(&mut rng)
             .unwrap();
-        let adam = Adam::new(AdamConfig::default()).unwrap();
+        let adam = Adam::new(AdamConfig {
+            learning_rate: 1e-6,
+            ..AdamConfig::default()
+        })
+        .unwrap();
         let group = format!("step_784_{hidden}_{hidden}_10_relu_adam_f32");
         step_bench(c, &group, &wide, &[batch], adam);
     }
