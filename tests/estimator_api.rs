@@ -165,6 +165,62 @@ fn same_seed_same_weights_other_seed_other_weights() {
 }
 
 #[test]
+fn dropout_trains_reproducibly_and_is_checked() {
+    let (x, idx) = blobs(&THREE, 30, 6);
+    let fit = |p: f64, seed: u64| {
+        let mut c = Classifier::builder()
+            .hidden(&[16, 8])
+            .dropout(p)
+            .learning_rate(0.02)
+            .max_epochs(40)
+            .seed(seed)
+            .build()
+            .unwrap();
+        c.fit(&x, &idx).unwrap();
+        assert_eq!(c.params().dropout(), p);
+        assert!(c.score(&x, &idx).unwrap() > 0.95, "dropout {p}");
+        c.network().unwrap().params().to_vec()
+    };
+    let dropped = fit(0.3, 1);
+    assert_eq!(dropped, fit(0.3, 1)); // the masks follow the seed
+    assert_ne!(dropped, fit(0.0, 1)); // and they drop something
+    for bad in [1.0, -0.1, f64::NAN] {
+        let e = Classifier::<usize>::builder()
+            .dropout(bad)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::InvalidParameter {
+                    name: "dropout",
+                    ..
+                }
+            ),
+            "{bad}: {e}"
+        );
+    }
+    // Full-batch solvers take no mini-batch steps to drop units in.
+    for solver in [Solver::Lbfgs, Solver::Cg] {
+        let e = Classifier::<usize>::builder()
+            .solver(solver)
+            .dropout(0.1)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::InvalidParameter {
+                    name: "dropout",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+}
+
+#[test]
 fn constant_features_never_make_nan() {
     let (mut x, idx) = blobs(&THREE, 20, 6);
     let x = {
@@ -360,6 +416,7 @@ mod files {
             .activation(Tanh)
             .scaling(Scaling::MinMax)
             .learning_rate(0.01)
+            .dropout(0.1)
             .max_epochs(30)
             .build()
             .unwrap();
@@ -378,6 +435,7 @@ mod files {
         assert_eq!(back.params().hidden(), &[7, 5]);
         assert_eq!(back.params().activation().name(), "tanh");
         assert_eq!(back.params().scaling(), Scaling::MinMax);
+        assert_eq!(back.params().dropout(), 0.1);
         assert!(back.history().is_none());
         // The same file holds a plain network for io::load.
         let net: Network<SoftmaxCrossEntropy<f64>> = deepmultinet::io::load(&path).unwrap();

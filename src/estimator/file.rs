@@ -63,6 +63,7 @@ fn params_json(p: &ClassifierParams) -> Value {
         "beta2": p.beta2,
         "epsilon": p.epsilon,
         "alpha": p.alpha,
+        "dropout": p.dropout,
         "batch_size": p.batch_size,
         "max_epochs": p.max_epochs,
         "max_evals": p.max_evals,
@@ -428,6 +429,7 @@ impl Meta<'_> {
                 f("epsilon", d.epsilon),
             )
             .alpha(f("alpha", d.alpha))
+            .dropout(f("dropout", d.dropout))
             .max_epochs(u("max_epochs", d.max_epochs))
             .max_evals(u("max_evals", d.max_evals))
             .tol(f("tol", d.tol))

@@ -7,7 +7,7 @@ use super::params::{BinaryOutput, ClassifierParams, Solver};
 use crate::error::Result;
 use crate::init::Init;
 use crate::loss::{OutputLoss, SigmoidCrossEntropy, SoftmaxCrossEntropy};
-use crate::network::Network;
+use crate::network::{Dropout, Network};
 use crate::optim::{
     Adam, CgConfig, ConjugateGradient, Lbfgs, LbfgsConfig, Minimizer, Sgd, StepOptimizer,
 };
@@ -196,6 +196,10 @@ fn epochs<L: OutputLoss<Scalar = f64>, O: StepOptimizer<f64>, R: Rng>(
         Monitor::Cost
     };
     let mut runner = EpochRunner::new(net, x, y, config)?;
+    if p.dropout > 0.0 {
+        let hidden = net.num_layers() - 1;
+        runner = runner.with_dropout(Dropout::uniform(p.dropout, hidden, p.seed)?)?;
+    }
     let mut guard = DivergenceGuard::new(config.divergence_factor, net.params())?;
     let mut early = EarlyStopping::new(p.n_iter_no_change + 1, p.tol, monitor)?;
     let mut ws = net.workspace(validation.as_ref().map_or(1, |v| v.x.ncols().min(2048)));

@@ -69,6 +69,7 @@
 //! | `activation(..)` | [`Relu`](crate::Relu) | `activation` | `'relu'` | [`Tanh`](crate::Tanh), [`Sigmoid`](crate::Sigmoid) (`'logistic'`), [`Identity`](crate::Identity), or any [`Activation`](crate::Activation) |
 //! | `solver(..)` | [`Solver::Adam`] | `solver` | `'adam'` | [`Solver::Sgd`], [`Solver::Lbfgs`]; [`Solver::Cg`] in addition |
 //! | `alpha(..)` | `1e-4` | `alpha` | `0.0001` | the same L2 term: `α/(2m) Σ W²` per batch of `m`, biases excluded |
+//! | `dropout(..)` | `0` | — | no dropout | every hidden unit dropped with probability `p` in each Adam/SGD step ([`Dropout`](crate::network::Dropout)) |
 //! | `batch_size(..)` | `min(200, n)` | `batch_size` | `'auto'` = `min(200, n)` | Adam and SGD |
 //! | `learning_rate(..)` | `1e-3` | `learning_rate_init` | `0.001` | constant (no `'invscaling'`/`'adaptive'`) |
 //! | `momentum(μ, nesterov)` | `0.9`, `true` | `momentum`, `nesterovs_momentum` | `0.9`, `True` | SGD |

@@ -119,6 +119,7 @@ pub struct ClassifierParams {
     pub(super) beta2: f64,
     pub(super) epsilon: f64,
     pub(super) alpha: f64,
+    pub(super) dropout: f64,
     pub(super) batch_size: Option<usize>,
     pub(super) max_epochs: usize,
     pub(super) max_evals: usize,
@@ -145,6 +146,7 @@ impl Default for ClassifierParams {
             beta2: 0.999,
             epsilon: 1e-8,
             alpha: 1e-4,
+            dropout: 0.0,
             batch_size: None,
             max_epochs: 200,
             max_evals: 15_000,
@@ -173,6 +175,7 @@ impl fmt::Debug for ClassifierParams {
             .field("beta2", &self.beta2)
             .field("epsilon", &self.epsilon)
             .field("alpha", &self.alpha)
+            .field("dropout", &self.dropout)
             .field("batch_size", &self.batch_size)
             .field("max_epochs", &self.max_epochs)
             .field("max_evals", &self.max_evals)
@@ -216,6 +219,10 @@ impl ClassifierParams {
     /// L2 strength α = λ (default 1e-4).
     pub fn alpha(&self) -> f64 {
         self.alpha
+    }
+    /// The drop probability of every hidden unit in a training step (default 0: none).
+    pub fn dropout(&self) -> f64 {
+        self.dropout
     }
     /// The mini-batch size: the given one, or `min(200, samples)`, capped at `samples`.
     pub fn batch_size_for(&self, samples: usize) -> usize {
@@ -273,6 +280,16 @@ impl ClassifierParams {
         check::unit_interval("beta2", self.beta2)?;
         check::positive("epsilon", self.epsilon)?;
         check::non_negative("alpha", self.alpha)?;
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(check::invalid("dropout", self.dropout, "in [0, 1)"));
+        }
+        if self.dropout > 0.0 && !self.solver.is_mini_batch() {
+            return Err(check::invalid(
+                "dropout",
+                self.dropout,
+                "0 with a full-batch solver (L-BFGS, CG: dropout needs mini-batch steps)",
+            ));
+        }
         if let Some(b) = self.batch_size {
             check::at_least_one("batch_size", b)?;
         }
@@ -425,6 +442,11 @@ impl<C> ClassifierBuilder<C> {
         learning_rate: f64;
         /// L2 strength α ≥ 0 (default 1e-4): the cost gains `α/(2m) Σ W²`, biases excluded.
         alpha: f64;
+        /// Drop probability `p ∈ [0, 1)` of every hidden unit in each Adam or SGD step
+        /// (default 0: none; see [`network::Dropout`](crate::network::Dropout): inverted
+        /// scaling, masks seeded from `seed`, the whole network at inference). Not for
+        /// L-BFGS or CG, which take whole-batch steps.
+        dropout: f64;
         /// Epochs at most for Adam and SGD; iterations (line searches) at most for L-BFGS
         /// and CG (scikit-learn's `max_iter`; default 200).
         max_epochs: usize;
