@@ -7,6 +7,7 @@ use super::scaler::Scaling;
 use crate::activation::{Activation, Relu};
 use crate::check;
 use crate::error::{Error, Result};
+use crate::network::Dropout;
 use crate::optim::{Adam, AdamConfig, Sgd, SgdConfig};
 use std::fmt;
 use std::marker::PhantomData;
@@ -280,9 +281,8 @@ impl ClassifierParams {
         check::unit_interval("beta2", self.beta2)?;
         check::positive("epsilon", self.epsilon)?;
         check::non_negative("alpha", self.alpha)?;
-        if !(0.0..1.0).contains(&self.dropout) {
-            return Err(check::invalid("dropout", self.dropout, "in [0, 1)"));
-        }
+        // The rate is checked where dropout is defined (in [0, 1), NaN refused).
+        drop(Dropout::new(&[self.dropout], self.seed)?);
         if self.dropout > 0.0 && !self.solver.is_mini_batch() {
             return Err(check::invalid(
                 "dropout",
