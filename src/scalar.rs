@@ -55,6 +55,8 @@ pub trait Scalar:
     fn is_nan(self) -> bool;
     /// Replaces a subnormal value by zero (keeps denormals out of the hot path).
     fn flush_denormal(self) -> Self;
+    /// The smallest positive normal value (`f32::MIN_POSITIVE`, `f64::MIN_POSITIVE`).
+    fn min_positive() -> Self;
 }
 
 macro_rules! impl_scalar {
@@ -76,6 +78,10 @@ macro_rules! impl_scalar {
             #[inline(always)]
             fn is_nan(self) -> bool {
                 <$t>::is_nan(self)
+            }
+            #[inline(always)]
+            fn min_positive() -> Self {
+                <$t>::MIN_POSITIVE
             }
             #[inline(always)]
             fn flush_denormal(self) -> Self {
