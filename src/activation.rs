@@ -28,6 +28,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::linalg::simd::{SimdLoop, run_vectorized};
 use crate::scalar::Scalar;
 use nalgebra::{DMatrixView, DMatrixViewMut, DVectorView};
 use std::fmt::Debug;
@@ -141,21 +142,74 @@ impl<T: Scalar, E: Elementwise<T>> Activation<T> for Pointwise<E> {
     }
 }
 
+/// `a ← f(z)` elementwise (the loss heads' output activations use it too), compiled for
+/// the process's SIMD family (the arithmetic is the same on all).
 #[inline]
-fn map_forward<T: Scalar, E: Elementwise<T> + ?Sized>(
+pub(crate) fn map_forward<T: Scalar, E: Elementwise<T> + ?Sized>(
+    e: &E,
+    z: DMatrixView<'_, T>,
+    a: DMatrixViewMut<'_, T>,
+) {
+    run_vectorized(Forward { e, z, a })
+}
+
+/// [`forward_loop`] as a [`SimdLoop`].
+struct Forward<'a, 'z, T: Scalar, E: ?Sized> {
+    e: &'a E,
+    z: DMatrixView<'z, T>,
+    a: DMatrixViewMut<'z, T>,
+}
+
+impl<T: Scalar, E: Elementwise<T> + ?Sized> SimdLoop for Forward<'_, '_, T, E> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        forward_loop(self.e, self.z, self.a)
+    }
+}
+
+#[inline(always)]
+fn forward_loop<T: Scalar, E: Elementwise<T> + ?Sized>(
     e: &E,
     z: DMatrixView<'_, T>,
     mut a: DMatrixViewMut<'_, T>,
 ) {
     for (zc, mut ac) in z.column_iter().zip(a.column_iter_mut()) {
-        for (&zi, ai) in zc.iter().zip(ac.iter_mut()) {
+        for (&zi, ai) in zc.as_slice().iter().zip(ac.as_mut_slice()) {
             *ai = e.f(zi);
         }
     }
 }
 
+/// `g ← g ∘ f'(z)`, compiled for the process's SIMD family.
 #[inline]
 fn map_backward<T: Scalar, E: Elementwise<T> + ?Sized>(
+    e: &E,
+    z: DMatrixView<'_, T>,
+    a: DMatrixView<'_, T>,
+    g: DMatrixViewMut<'_, T>,
+) {
+    run_vectorized(Backward { e, z, a, g })
+}
+
+/// [`backward_loop`] as a [`SimdLoop`].
+struct Backward<'a, 'z, T: Scalar, E: ?Sized> {
+    e: &'a E,
+    z: DMatrixView<'z, T>,
+    a: DMatrixView<'z, T>,
+    g: DMatrixViewMut<'z, T>,
+}
+
+impl<T: Scalar, E: Elementwise<T> + ?Sized> SimdLoop for Backward<'_, '_, T, E> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        backward_loop(self.e, self.z, self.a, self.g)
+    }
+}
+
+#[inline(always)]
+fn backward_loop<T: Scalar, E: Elementwise<T> + ?Sized>(
     e: &E,
     z: DMatrixView<'_, T>,
     a: DMatrixView<'_, T>,
@@ -166,14 +220,42 @@ fn map_backward<T: Scalar, E: Elementwise<T> + ?Sized>(
         .zip(a.column_iter())
         .zip(g.column_iter_mut())
     {
-        for ((&zi, &ai), gi) in zc.iter().zip(ac.iter()).zip(gc.iter_mut()) {
+        let (zc, ac) = (zc.as_slice(), ac.as_slice());
+        for ((&zi, &ai), gi) in zc.iter().zip(ac).zip(gc.as_mut_slice()) {
             *gi *= e.df(zi, ai);
         }
     }
 }
 
+/// `z ← z + b`, `a ← f(z)`, compiled for the process's SIMD family.
 #[inline]
 fn map_forward_biased<T: Scalar, E: Elementwise<T> + ?Sized>(
+    e: &E,
+    z: DMatrixViewMut<'_, T>,
+    bias: DVectorView<'_, T>,
+    a: DMatrixViewMut<'_, T>,
+) {
+    run_vectorized(ForwardBiased { e, z, bias, a })
+}
+
+/// [`forward_biased_loop`] as a [`SimdLoop`].
+struct ForwardBiased<'a, 'z, T: Scalar, E: ?Sized> {
+    e: &'a E,
+    z: DMatrixViewMut<'z, T>,
+    bias: DVectorView<'z, T>,
+    a: DMatrixViewMut<'z, T>,
+}
+
+impl<T: Scalar, E: Elementwise<T> + ?Sized> SimdLoop for ForwardBiased<'_, '_, T, E> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        forward_biased_loop(self.e, self.z, self.bias, self.a)
+    }
+}
+
+#[inline(always)]
+fn forward_biased_loop<T: Scalar, E: Elementwise<T> + ?Sized>(
     e: &E,
     mut z: DMatrixViewMut<'_, T>,
     bias: DVectorView<'_, T>,
@@ -181,6 +263,7 @@ fn map_forward_biased<T: Scalar, E: Elementwise<T> + ?Sized>(
 ) {
     let b = bias.as_slice();
     for (mut zc, mut ac) in z.column_iter_mut().zip(a.column_iter_mut()) {
+        let (zc, ac) = (zc.as_mut_slice(), ac.as_mut_slice());
         for ((zi, ai), &bi) in zc.iter_mut().zip(ac.iter_mut()).zip(b) {
             let v = *zi + bi;
             *zi = v;
@@ -209,7 +292,7 @@ impl<T: Scalar> Elementwise<T> for Sigmoid {
 /// The logistic function, flushing subnormal results to zero.
 #[inline(always)]
 pub fn sigmoid<T: Scalar>(z: T) -> T {
-    (T::one() / (T::one() + (-z).exp())).flush_denormal()
+    (T::one() / (T::one() + (-z).exp_branchless())).flush_denormal()
 }
 
 /// Hyperbolic tangent; `tanh'(z) = 1 − tanh²(z)`.

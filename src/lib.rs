@@ -134,6 +134,7 @@
 pub mod activation;
 mod check;
 pub mod data;
+mod elementary;
 pub mod error;
 pub mod estimator;
 mod files;

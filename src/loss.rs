@@ -36,7 +36,7 @@
 //! the `f64` cost of the same θ and pixels, on one thread or two; an `f32` running sum was
 //! off by 2.4e-5). For `f64` networks nothing changes.
 
-use crate::activation::{Activation, Identity, Sigmoid, log_sum_exp, sigmoid, softmax_column};
+use crate::activation::{Activation, Identity, Sigmoid, log_sum_exp, map_forward, softmax_column};
 use crate::scalar::Scalar;
 use crate::targets::Targets;
 use nalgebra::{DMatrixView, DMatrixViewMut};
@@ -103,7 +103,7 @@ fn clamp_logit<T: Scalar>(z: T) -> T {
 #[inline(always)]
 fn softplus<T: Scalar>(x: T) -> T {
     let pos = if x > T::zero() { x } else { T::zero() };
-    pos + (-x.abs()).exp().ln_1p()
+    pos + (-x.abs()).exp_branchless().ln_1p()
 }
 
 /// `a − y` into `d`.
@@ -160,12 +160,8 @@ impl<T: Scalar> OutputLoss for SigmoidCrossEntropy<T> {
     fn output_activation(&self) -> String {
         "sigmoid".into()
     }
-    fn activate(&self, z: DMatrixView<'_, T>, mut a: DMatrixViewMut<'_, T>) {
-        for (zc, mut ac) in z.column_iter().zip(a.column_iter_mut()) {
-            for (&zi, ai) in zc.iter().zip(ac.iter_mut()) {
-                *ai = sigmoid(zi);
-            }
-        }
+    fn activate(&self, z: DMatrixView<'_, T>, a: DMatrixViewMut<'_, T>) {
+        map_forward(&Sigmoid, z, a);
     }
     fn cost(&self, z: DMatrixView<'_, T>, a: DMatrixView<'_, T>, y: &Targets<'_, T>) -> T {
         T::of(self.cost_f64(z, a, y))

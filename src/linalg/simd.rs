@@ -35,6 +35,53 @@ pub(crate) fn vectorized_as<R>(k: GemmKernel, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// A loop for [`run_vectorized`]. Implement `run` with `#[inline(always)]`: it is then
+/// compiled inside the family's function (a closure passed to [`vectorized`] is only
+/// inlined there when the compiler finds it small enough).
+pub(crate) trait SimdLoop {
+    /// What the loop returns.
+    type Output;
+    /// Runs the loop.
+    fn run(self) -> Self::Output;
+}
+
+/// Runs `l` compiled for the process's SIMD family, like [`vectorized`], with the loop's
+/// body always compiled inside the family's function.
+#[inline(always)]
+pub(crate) fn run_vectorized<L: SimdLoop>(l: L) -> L::Output {
+    #[cfg(target_arch = "x86_64")]
+    match super::gemm::gemm_kernel() {
+        // SAFETY: the CPU runs AVX-512F, AVX2 and FMA (detected at run time).
+        GemmKernel::Avx512 if GemmKernel::Avx512.is_available() => {
+            return unsafe { avx512_loop(l) };
+        }
+        // SAFETY: the CPU runs AVX2 and FMA (detected at run time).
+        GemmKernel::Avx2 if GemmKernel::Avx2.is_available() => return unsafe { avx2_loop(l) },
+        _ => {}
+    }
+    l.run()
+}
+
+/// Runs `l`, compiled with AVX-512F.
+///
+/// # Safety
+/// The CPU supports AVX-512F, AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn avx512_loop<L: SimdLoop>(l: L) -> L::Output {
+    l.run()
+}
+
+/// Runs `l`, compiled with AVX2.
+///
+/// # Safety
+/// The CPU supports AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn avx2_loop<L: SimdLoop>(l: L) -> L::Output {
+    l.run()
+}
+
 /// Calls `f`, compiled (once inlined) with AVX-512F.
 ///
 /// # Safety
