@@ -30,10 +30,10 @@
 //! ```
 //!
 //! where `N` is the smallest positive normal number of `T` and `f = N / min(s, 1)` (in
-//! `f64`, rounded to `T`). A coordinate whose gradient stays 0 (a dead unit, a pixel that
-//! is always blank) has moments that decay geometrically, and without the two flushes they
+//! `f64`, rounded to `T`). A coordinate whose gradient has become 0 (a ReLU unit that
+//! stopped firing) has moments that decay geometrically, and without the two flushes they
 //! spend hundreds (`m`) to thousands (`v`) of steps as subnormal numbers, or make `s·m`
-//! one: this CPU computes with those several times slower (it made a batch-1 step 1.4×
+//! one: this CPU computes with those several times slower (it made a batch-1 step 1.2–1.3×
 //! slower). What the flushes drop is below the arithmetic's resolution: `√v·c < √N·c` is
 //! below half an ulp of `ε` (for f32 with the default ε: 3.4·10⁻¹⁸ against 4.4·10⁻¹⁶), and
 //! a flushed `m` moves θ by less than `N/ε` (10⁻³⁰ for f32).
