@@ -24,15 +24,18 @@ pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
 /// [`vectorized`] for family `k` (the baseline compilation when this CPU cannot run it).
 #[inline(always)]
 pub(crate) fn vectorized_as<R>(k: GemmKernel, f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    match k {
-        // SAFETY: the CPU runs AVX-512F, AVX2 and FMA (detected at run time).
-        GemmKernel::Avx512 if k.is_available() => return unsafe { avx512(f) },
-        // SAFETY: the CPU runs AVX2 and FMA (detected at run time).
-        GemmKernel::Avx2 if k.is_available() => return unsafe { avx2(f) },
-        _ => {}
+    run_vectorized_as(k, Call(f))
+}
+
+/// A closure as a [`SimdLoop`] (what [`vectorized`] runs).
+struct Call<F>(F);
+
+impl<R, F: FnOnce() -> R> SimdLoop for Call<F> {
+    type Output = R;
+    #[inline(always)]
+    fn run(self) -> R {
+        (self.0)()
     }
-    f()
 }
 
 /// A loop for [`run_vectorized`]. Implement `run` with `#[inline(always)]`: it is then
@@ -49,14 +52,18 @@ pub(crate) trait SimdLoop {
 /// body always compiled inside the family's function.
 #[inline(always)]
 pub(crate) fn run_vectorized<L: SimdLoop>(l: L) -> L::Output {
+    run_vectorized_as(super::gemm::gemm_kernel(), l)
+}
+
+/// [`run_vectorized`] for family `k` (the baseline compilation when this CPU cannot run it).
+#[inline(always)]
+pub(crate) fn run_vectorized_as<L: SimdLoop>(k: GemmKernel, l: L) -> L::Output {
     #[cfg(target_arch = "x86_64")]
-    match super::gemm::gemm_kernel() {
+    match k {
         // SAFETY: the CPU runs AVX-512F, AVX2 and FMA (detected at run time).
-        GemmKernel::Avx512 if GemmKernel::Avx512.is_available() => {
-            return unsafe { avx512_loop(l) };
-        }
+        GemmKernel::Avx512 if k.is_available() => return unsafe { avx512_loop(l) },
         // SAFETY: the CPU runs AVX2 and FMA (detected at run time).
-        GemmKernel::Avx2 if GemmKernel::Avx2.is_available() => return unsafe { avx2_loop(l) },
+        GemmKernel::Avx2 if k.is_available() => return unsafe { avx2_loop(l) },
         _ => {}
     }
     l.run()
@@ -80,26 +87,6 @@ unsafe fn avx512_loop<L: SimdLoop>(l: L) -> L::Output {
 #[target_feature(enable = "avx2,fma")]
 unsafe fn avx2_loop<L: SimdLoop>(l: L) -> L::Output {
     l.run()
-}
-
-/// Calls `f`, compiled (once inlined) with AVX-512F.
-///
-/// # Safety
-/// The CPU supports AVX-512F, AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
-    f()
-}
-
-/// Calls `f`, compiled (once inlined) with AVX2.
-///
-/// # Safety
-/// The CPU supports AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
-    f()
 }
 
 /// Asks the CPU to start loading every cache line of `s` into the cache (x86-64's
