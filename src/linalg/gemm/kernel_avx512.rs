@@ -226,6 +226,132 @@ avx512_tile!(
     _mm512_add_pd
 );
 
+/// An `f64` edge tile of `mr = 8·Q + R` rows (`0 < R < 8`) and `nr ≤ 8` columns, for
+/// `NR = 8` and a B̄ whose rows are contiguous (`b.cs = 1`: packed, or a row-major B read in
+/// place): its first `8·Q` rows as `Q` column vectors per column, like [`tile_f64`], and the
+/// last `R` rows as one row vector each (the tile's 8 columns in one `zmm`: a broadcast
+/// element of Ā times the row of B̄, one load). That is `8·Q + R` FMAs per step of `k` instead of the
+/// `8·(Q + 1)` of a padded vector: a 25-row product (16 + 9) does 25 instead of 32. Every
+/// element is the same `fma(a, b, acc)` chain over `p` as in a full tile, stored with
+/// [`store`]'s roundings, so the bits are a full tile's.
+///
+/// # Safety
+/// The contract of [`Kernel::tile_edge`] for `NR = 8`, `b.cs = 1`, an Ā panel of
+/// `a_rows ≥ 8·Q + R` rows, `mr = 8·Q + R`, and the CPU supports AVX-512F.
+#[target_feature(enable = "avx512f")]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn tile_f64_rows<const Q: usize, const R: usize>(
+    (mr, nr): (usize, usize),
+    a_rows: usize,
+    kc: usize,
+    alpha: f64,
+    a: *const f64,
+    b: RawMat<f64>,
+    beta: f64,
+    c: RawMatMut<f64>,
+) {
+    const L: usize = 8;
+    const NR: usize = 8;
+    debug_assert!(mr == Q * L + R && R < L && nr <= NR && a_rows >= mr && b.cs == 1);
+    let (b_rs, mut bp) = (b.rs, b.ptr);
+    let mut acc = [[_mm512_setzero_pd(); Q]; NR];
+    let mut rows = [_mm512_setzero_pd(); R];
+    let mut ap = a;
+    for _ in 0..kc {
+        // SAFETY: the loop runs `kc` times and advances by one packed column of Ā (`a_rows`
+        // values, of which the first `mr` are read) and one row of B̄ (NR contiguous values,
+        // inside the `kc × NR` panel the caller vouches for).
+        unsafe {
+            let brow = _mm512_loadu_pd(bp);
+            let mut av = [_mm512_setzero_pd(); Q];
+            for (v, x) in av.iter_mut().enumerate() {
+                *x = _mm512_loadu_pd(ap.add(v * L));
+            }
+            for (j, col) in acc.iter_mut().enumerate() {
+                let bj = _mm512_set1_pd(*bp.add(j));
+                for (x, &y) in col.iter_mut().zip(&av) {
+                    *x = _mm512_fmadd_pd(y, bj, *x);
+                }
+            }
+            for (i, row) in rows.iter_mut().enumerate() {
+                *row = _mm512_fmadd_pd(_mm512_set1_pd(*ap.add(Q * L + i)), brow, *row);
+            }
+            ap = ap.add(a_rows);
+            bp = bp.offset(b_rs);
+        }
+    }
+    // Through a stack tile (column-major, 16 rows) and `store`: C ← α·acc + β·C.
+    let mut tmp = [[0.0f64; 2 * L]; NR];
+    for (tc, col) in tmp.iter_mut().zip(&acc) {
+        for (v, &x) in col.iter().enumerate() {
+            // SAFETY: `tc[v·L..]` holds `L` elements (`v < Q ≤ 1`).
+            unsafe { _mm512_storeu_pd(tc.as_mut_ptr().add(v * L), x) };
+        }
+    }
+    for (i, &row) in rows.iter().enumerate() {
+        let mut r = [0.0f64; NR];
+        // SAFETY: `r` holds `NR = L` elements.
+        unsafe { _mm512_storeu_pd(r.as_mut_ptr(), row) };
+        for (tc, &x) in tmp.iter_mut().zip(&r) {
+            tc[Q * L + i] = x;
+        }
+    }
+    let (cp, rsc, csc) = (c.ptr, c.rs, c.cs);
+    for (j, tc) in tmp.iter().enumerate().take(nr) {
+        for (i, &x) in tc.iter().enumerate().take(mr) {
+            // SAFETY: `(i, j)` with `i < mr`, `j < nr` lies in the part of the tile the
+            // caller vouches for.
+            unsafe {
+                store(
+                    alpha,
+                    x,
+                    beta,
+                    cp.offset(i as isize * rsc + j as isize * csc),
+                )
+            };
+        }
+    }
+}
+
+/// Runs `tile_f64_rows::<Q, R>` for an edge of `mr = 8·Q + R` rows with `Q ≤ 1` and
+/// `1 ≤ R ≤ 4` (where the row vectors save the most) when B̄'s rows are contiguous; `false`
+/// for any other edge.
+///
+/// # Safety
+/// As for [`tile_f64_rows`] (with `NR = 8`).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn try_tile_f64_rows(
+    part: (usize, usize),
+    a_rows: usize,
+    kc: usize,
+    alpha: f64,
+    a: *const f64,
+    b: RawMat<f64>,
+    beta: f64,
+    c: RawMatMut<f64>,
+) -> bool {
+    if b.cs != 1 {
+        return false;
+    }
+    // SAFETY: forwarded contract, with `b.cs = 1` and `mr = 8·Q + R` as each arm requires.
+    unsafe {
+        match part.0 {
+            1 => tile_f64_rows::<0, 1>(part, a_rows, kc, alpha, a, b, beta, c),
+            2 => tile_f64_rows::<0, 2>(part, a_rows, kc, alpha, a, b, beta, c),
+            3 => tile_f64_rows::<0, 3>(part, a_rows, kc, alpha, a, b, beta, c),
+            4 => tile_f64_rows::<0, 4>(part, a_rows, kc, alpha, a, b, beta, c),
+            9 => tile_f64_rows::<1, 1>(part, a_rows, kc, alpha, a, b, beta, c),
+            10 => tile_f64_rows::<1, 2>(part, a_rows, kc, alpha, a, b, beta, c),
+            11 => tile_f64_rows::<1, 3>(part, a_rows, kc, alpha, a, b, beta, c),
+            12 => tile_f64_rows::<1, 4>(part, a_rows, kc, alpha, a, b, beta, c),
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// `f32` AVX-512 kernel: `(16·MV) × NR` tiles.
 pub(super) struct F32Avx512<const MV: usize, const NR: usize, const KC: usize = 256>;
 
@@ -315,8 +441,12 @@ impl<const MV: usize, const NR: usize, const KC: usize> Kernel for F64Avx512<MV,
         c: RawMatMut<f64>,
     ) {
         // SAFETY: as for `tile`, on the `mr × nr` part (`mr ≤ LANES` rows need one vector
-        // of the `MR`-row panel). An edge of at most one vector's rows computes that vector only.
+        // of the `MR`-row panel). An edge of at most one vector's rows computes that vector
+        // only; a few rows past whole vectors are row vectors (`tile_f64_rows`, 8 columns).
         unsafe {
+            if NR == 8 && try_tile_f64_rows(part, 8 * MV, kc, alpha, a, b, beta, c) {
+                return;
+            }
             if MV > 1 && part.0 <= 8 {
                 tile_f64::<1, NR>(part, 8 * MV, kc, alpha, a, b, beta, c)
             } else {

@@ -278,6 +278,12 @@ const SHAPES: &[(usize, usize, usize)] = &[
     (129, 40, 50),
     (40, 257, 3),
     (65, 513, 37),
+    // f64 AVX-512 edges of 3, 4, 11 and 12 rows (row vectors past whole vectors), with B
+    // row-major read in place (m < 2·MR) and partial panels.
+    (3, 7, 10),
+    (12, 9, 17),
+    (20, 300, 9),
+    (27, 5, 8),
 ];
 
 fn all_layouts<T: TestElem>(serial: SerialFn<T>, shapes: &[(usize, usize, usize)]) {
