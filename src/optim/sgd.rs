@@ -31,7 +31,13 @@
 //! # Arithmetic
 //! `η_t` and `μ` are computed in `f64` and rounded once to `T`; then, per coordinate, in
 //! `T`, each operation rounded once (no fused multiply-add): `θ ← θ − η_t·g`;
-//! `v ← μ·v + g`, `θ ← θ − η_t·v`; Nesterov `v ← μ·v + g`, `θ ← θ − η_t·(g + μ·v)`. θ and
+//! `v ← μ·v + g`, `θ ← θ − η_t·v`; Nesterov `v ← μ·v + g`, `θ ← θ − η_t·(g + μ·v)`; with
+//! momentum, `v ← 0` when `|v| < f = N / (μ·min(η_t, 1))` (in `f64`, rounded to `T`; `N` the
+//! smallest positive normal number of `T`). The velocity of a coordinate whose gradient has
+//! become 0 (a dead ReLU unit) decays geometrically, and without the flush `v`, `μ·v`,
+//! `η_t·v` and `η_t·μ·v` would spend hundreds of steps as subnormal numbers, which this CPU
+//! computes with several times slower (as for [`Adam`](super::Adam)'s moments); a flushed
+//! `v` moves θ by less than `N·max(η_t, 1)/μ`, below the arithmetic's resolution. θ and
 //! v are updated in one pass, split across the thread pool for long vectors and compiled
 //! for the process's SIMD family (AVX-512, AVX2 or baseline; see
 //! [`gemm_kernel`](crate::linalg::gemm_kernel)): the result is **bit-identical** to the
@@ -217,14 +223,20 @@ fn plain<T: Scalar>(lr: T, x: &mut [T], g: &[T]) {
     }
 }
 
-/// `v ← μ·v + g`, then `θ ← θ − η·v`, or with `NESTEROV` `θ ← θ − η·(g + μ·v)` (run
-/// through [`vectorized`]).
+/// `v ← μ·v + g` (0 below `floor`), then `θ ← θ − η·v`, or with `NESTEROV`
+/// `θ ← θ − η·(g + μ·v)` (run through [`vectorized`]).
 #[inline(always)]
-fn momentum<T: Scalar, const NESTEROV: bool>(lr: T, mu: T, x: &mut [T], v: &mut [T], g: &[T]) {
+fn momentum<T: Scalar, const NESTEROV: bool>(
+    (lr, mu, floor): (T, T, T),
+    x: &mut [T],
+    v: &mut [T],
+    g: &[T],
+) {
     let n = x.len().min(v.len()).min(g.len());
     let (x, v, g) = (&mut x[..n], &mut v[..n], &g[..n]);
     for i in 0..n {
         let vi = mu * v[i] + g[i];
+        let vi = if vi.abs() < floor { T::zero() } else { vi };
         v[i] = vi;
         if NESTEROV {
             x[i] -= lr * (g[i] + mu * vi);
@@ -232,6 +244,13 @@ fn momentum<T: Scalar, const NESTEROV: bool>(lr: T, mu: T, x: &mut [T], v: &mut 
             x[i] -= lr * vi;
         }
     }
+}
+
+/// `f = N / (μ·min(η, 1))` of the module docs: the velocity below which `v`, `μ·v`, `η·v`
+/// or `η·μ·v` would be subnormal.
+fn velocity_floor<T: Scalar>(lr: T, mu: T) -> T {
+    let f = T::min_positive().as_f64() / (mu.as_f64() * lr.as_f64().min(1.0));
+    T::of(f.min(T::max_finite().as_f64()))
 }
 
 fn check_lr(lr: f64) -> Result<()> {
@@ -313,6 +332,7 @@ impl<T: Scalar> StepOptimizer<T> for Sgd<T> {
             self.velocity = vec![T::zero(); theta.len()];
         }
         let mu = T::of(self.config.momentum);
+        let k = (lr, mu, velocity_floor(lr, mu));
         let nesterov = self.config.nesterov;
         for_each_chunk_mut(
             grad.len(),
@@ -321,9 +341,9 @@ impl<T: Scalar> StepOptimizer<T> for Sgd<T> {
             &|r, [x, v]| {
                 let g = &grad[r];
                 if nesterov {
-                    vectorized(|| momentum::<T, true>(lr, mu, x, v, g));
+                    vectorized(|| momentum::<T, true>(k, x, v, g));
                 } else {
-                    vectorized(|| momentum::<T, false>(lr, mu, x, v, g));
+                    vectorized(|| momentum::<T, false>(k, x, v, g));
                 }
             },
         );
@@ -371,11 +391,15 @@ mod tests {
         g: &[T],
     ) {
         use std::hint::black_box as b;
+        // f = N / (μ·min(η, 1)), as the docs write it.
+        let floor = T::min_positive().as_f64() / (mu.as_f64() * lr.as_f64().min(1.0));
+        let floor = T::of(floor);
         for i in 0..x.len() {
             match nesterov {
                 None => x[i] -= b(lr * g[i]),
                 Some(nag) => {
-                    v[i] = b(mu * v[i]) + g[i];
+                    let vi = b(mu * v[i]) + g[i];
+                    v[i] = if vi.abs() < floor { T::zero() } else { vi };
                     let d = if nag { g[i] + b(mu * v[i]) } else { v[i] };
                     x[i] -= b(lr * d);
                 }
@@ -400,16 +424,46 @@ mod tests {
                     values::<T>(n, 3, false),
                 );
                 let (mut x, mut v) = (x0.clone(), v0.clone());
+                let k = (lr, mu, velocity_floor(lr, mu));
                 vectorized_as(family, || match nesterov {
                     None => plain(lr, &mut x, &g),
-                    Some(false) => momentum::<T, false>(lr, mu, &mut x, &mut v, &g),
-                    Some(true) => momentum::<T, true>(lr, mu, &mut x, &mut v, &g),
+                    Some(false) => momentum::<T, false>(k, &mut x, &mut v, &g),
+                    Some(true) => momentum::<T, true>(k, &mut x, &mut v, &g),
                 });
                 let (mut xr, mut vr) = (x0, v0);
                 scalar_reference(lr, mu, nesterov, &mut xr, &mut vr, &g);
                 let what = format!("{} {family} {nesterov:?}", T::NAME);
                 assert_eq!(bits(&x), bits(&xr), "θ, {what}");
                 assert_eq!(bits(&v), bits(&vr), "v, {what}");
+            }
+        }
+    }
+
+    /// A velocity decaying towards the subnormal range is stored as 0 once below
+    /// `f = N / (μ·min(η, 1))` (the module docs' flush), on every family, and then moves θ
+    /// by nothing.
+    #[test]
+    fn velocities_that_would_be_subnormal_are_stored_as_zero() {
+        let (lr, mu) = (0.5f32, 0.25f32);
+        let floor = f32::MIN_POSITIVE / (0.25 * 0.5);
+        for family in GemmKernel::ALL.into_iter().filter(|f| f.is_available()) {
+            for nesterov in [false, true] {
+                // A gradient of 0: v ← μv, kept when |μv| ≥ f (the third is 4N: normal).
+                let v0 = [8.0 * floor, -8.0 * floor, 2.0 * floor, -2.0 * floor, 0.0];
+                let (mut x, mut v) = ([0.0f32; 5], v0);
+                let k = (lr, mu, velocity_floor(lr, mu));
+                vectorized_as(family, || {
+                    if nesterov {
+                        momentum::<f32, true>(k, &mut x, &mut v, &[0.0; 5])
+                    } else {
+                        momentum::<f32, false>(k, &mut x, &mut v, &[0.0; 5])
+                    }
+                });
+                assert_eq!(v, [2.0 * floor, -2.0 * floor, 0.0, 0.0, 0.0], "{family}");
+                // θ −= η·v, or η·μ·v with Nesterov's look-ahead (g = 0): normal numbers.
+                let moved = if nesterov { lr * mu * v[0] } else { lr * v[0] };
+                assert!(moved >= f32::MIN_POSITIVE);
+                assert_eq!(x, [-moved, moved, 0.0, 0.0, 0.0], "θ, {family}");
             }
         }
     }
