@@ -70,7 +70,7 @@ pub trait Scalar:
     fn exp_branchless(self) -> Self;
     /// `ln(1 + self)` for `self` in `[0, 1]`, as the crate's sigmoid cross-entropy cost
     /// computes it (`softplus(x) = max(x, 0) + ln(1 + e^−|x|)`): branch-free, so a loop of it
-    /// compiles to SIMD code, and within 2 ulp of the exact value. Outside `[0, 1]` the
+    /// compiles to SIMD code, and within 2 ulp of the platform's `ln_1p`. Outside `[0, 1]` the
     /// result is unspecified (not an error, not a panic); use [`ln_1p`](nalgebra::ComplexField::ln_1p) there.
     ///
     /// ```
