@@ -218,11 +218,12 @@ pub(super) unsafe fn gemm_serial<K: Kernel>(p: Product<K::T>) {
     // transpose whose cost is not repaid when `m` is small (measured: 25×400×5000 f64 went
     // from 18 to 33 GFLOP/s, 128×784×64 f32 from 76 to 84). Only edge panels (fewer than NR
     // columns) are packed, one at a time, into a panel-sized buffer. A row-major B is packed
-    // (reading it in place measured slower) unless `m < 2·MR`: then each packed panel would
-    // serve one or two tiles, and the packing is most of the work (the course's weight
-    // gradient δ₁·Xᵀ, 25 × 5000 × 401 f64: packing Xᵀ took a quarter of the product's time).
-    // Its rows are contiguous, like a packed panel's; only their stride differs.
-    let direct_b = (b.rs == 1 && b.cs != 0) || (b.cs == 1 && b.rs != 0 && m < 2 * K::MR);
+    // (reading it in place measured slower) unless `m < 2·max(MR, 16)`: then each packed
+    // panel would serve a few tiles, and the packing is most of the work (the course's weight
+    // gradient δ₁·Xᵀ, 25 × 5000 × 401 f64: packing Xᵀ took a quarter of the AVX-512 product's
+    // time; the AVX2 kernels' 8-row tiles gained 8 % on the whole cost_grad from reading it in
+    // place too). Its rows are contiguous, like a packed panel's; only their stride differs.
+    let direct_b = (b.rs == 1 && b.cs != 0) || (b.cs == 1 && b.rs != 0 && m < 2 * K::MR.max(16));
     let b_len = if direct_b {
         kc_max * K::NR
     } else {
