@@ -251,7 +251,16 @@ fn a_loaded_one_vs_all_network_exports_normalised_probabilities() {
     let ops: Vec<&str> = graph.node.iter().map(|n| n.op_type.as_str()).collect();
     assert_eq!(
         ops,
-        ["Gemm", "Sigmoid", "Gemm", "Sigmoid", "ReduceSum", "Div"]
+        [
+            "Gemm",
+            "Sigmoid",
+            "Gemm",
+            "Sigmoid",
+            "ReduceSum",
+            "Div",
+            "Greater",
+            "Where"
+        ]
     );
     let want = clf.predict_proba(&x).unwrap();
     let got = run_tract(&clf.to_onnx().unwrap(), &x);
@@ -293,6 +302,60 @@ fn estimator_onnx_check_files() {
     std::fs::write(dir.join("estimator.expected.csv"), csv(&want)).unwrap();
     // The file is what to_onnx gives, and tract agrees with the CSV.
     assert_eq!(std::fs::read(&model).unwrap(), clf.to_onnx().unwrap());
+    assert!(max_abs_diff(&run_tract(&clf.to_onnx().unwrap(), &x32), &want) <= TOL);
+    println!("wrote {}", model.display());
+}
+
+/// Writes `one_vs_all.onnx` with its input and expected CSVs for `scripts/check-onnx.py`
+/// (like [`estimator_onnx_check_files`]): a loaded one-vs-all network whose three outputs
+/// all have the logit `−x₀`, on iris and on rows with `x₀` from 90 to 10³⁰, where float32
+/// sigmoids underflow to 0 (in ONNX Runtime; tract clamps its sigmoid's argument) and the
+/// graph's row sum is 0. `predict_proba` gives 1/3 for every row, so must the graph (a
+/// plain `Div` gave NaN there).
+#[cfg(feature = "safetensors")]
+#[test]
+fn one_vs_all_onnx_check_files() {
+    use deepmultinet::prelude::*;
+    let dir = std::env::var_os("DEEPMULTINET_ONNX_CHECK_DIR").map(PathBuf::from);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = dir.unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut net =
+        Network::with_sizes(&[4, 3], Identity, SigmoidCrossEntropy::<f64>::new()).unwrap();
+    // Θ is 3 × 5, column-major, biases first: weights −1 on x₀, 0 elsewhere.
+    let theta = net.params_mut();
+    theta.fill(0.0);
+    theta[3..6].fill(-1.0);
+    let path = tmp.path().join("one_vs_all.safetensors");
+    deepmultinet::io::save(&net, &path).unwrap();
+    let clf = Classifier::<usize>::load(&path).unwrap();
+    let (iris, _) = read("iris");
+    let far = [90.0, 100.0, 200.0, 1e3, 1e30];
+    let x = DMatrix::from_fn(iris.nrows() + far.len(), 4, |i, j| {
+        if i < iris.nrows() {
+            iris[(i, j)]
+        } else if j == 0 {
+            far[i - iris.nrows()]
+        } else {
+            1.0
+        }
+    });
+    let x32 = x.map(|v| f64::from(v as f32));
+    let want = clf.predict_proba(&x32).unwrap();
+    assert!(want.iter().all(|&p| (p - 1.0 / 3.0).abs() < 1e-15));
+    let model = dir.join("one_vs_all.onnx");
+    clf.save_onnx(&model).unwrap();
+    let csv = |m: &DMatrix<f64>| {
+        let mut s = String::new();
+        for i in 0..m.nrows() {
+            let line: Vec<String> = m.row(i).iter().map(|v| format!("{v:?}")).collect();
+            s.push_str(&line.join(","));
+            s.push('\n');
+        }
+        s
+    };
+    std::fs::write(dir.join("one_vs_all.input.csv"), csv(&x32)).unwrap();
+    std::fs::write(dir.join("one_vs_all.expected.csv"), csv(&want)).unwrap();
     assert!(max_abs_diff(&run_tract(&clf.to_onnx().unwrap(), &x32), &want) <= TOL);
     println!("wrote {}", model.display());
 }

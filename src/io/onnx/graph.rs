@@ -58,7 +58,8 @@ pub(crate) enum Probabilities {
     AsIs,
     /// One sigmoid unit `p` → `[1 − p, p]` (`Sub` from a constant 1, `Concat` on axis 1).
     BinaryPair,
-    /// One-vs-all sigmoid units divided by their sum (`ReduceSum` on axis 1, `Div`).
+    /// One-vs-all sigmoid units divided by their sum (`ReduceSum` on axis 1, `Div`), `1/K`
+    /// where the sum is 0 (`Greater`, `Where`).
     Normalise,
 }
 
@@ -224,10 +225,36 @@ pub(crate) fn model_with<L: OutputLoss>(net: &Network<L>, wrap: &Wrap<'_>) -> Re
             );
             reduce.attribute.push(int_attribute("keepdims", 1));
             nodes.push(reduce);
+            let ratio = "probabilities.ratio".to_string();
             nodes.push(node(
                 "probabilities.normalise".into(),
                 "Div",
-                vec![previous, sum],
+                vec![previous, sum.clone()],
+                ratio.clone(),
+            ));
+            // A row whose float32 sigmoids all underflow to 0 has the sum 0 and ratios NaN:
+            // it gets 1/K instead, as `predict_proba` gives a row whose sum is 0.
+            initializers.push(float_tensor(
+                "probabilities.zero",
+                vec![1],
+                [0.0f64].into_iter(),
+            ));
+            initializers.push(float_tensor(
+                "probabilities.uniform",
+                vec![1],
+                [1.0 / outputs as f64].into_iter(),
+            ));
+            let positive = "probabilities.positive".to_string();
+            nodes.push(node(
+                "probabilities.sum_is_positive".into(),
+                "Greater",
+                vec![sum, "probabilities.zero".into()],
+                positive.clone(),
+            ));
+            nodes.push(node(
+                "probabilities.select".into(),
+                "Where",
+                vec![positive, ratio, "probabilities.uniform".into()],
                 OUTPUT_NAME.into(),
             ));
         }
