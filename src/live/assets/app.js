@@ -619,6 +619,8 @@
     L.forEach(function (l) { vals.push(l.mean, l.max); });
     var yr = range(vals.concat([0]));
     yr[1] *= 1.12;
+    // Room below a negative bar for its label, as above a positive one.
+    if (yr[0] < 0) { yr[0] -= 0.12 * (yr[1] - yr[0]); }
     var f = frame(s, [0, L.length], yr, { noxticks: true, bottom: 30 });
     var g = s.g;
     var w = (f.box.r - f.box.l) / L.length;
@@ -630,7 +632,8 @@
         g.fillStyle = b[1];
         g.fillRect(x, Math.min(y0, y1), w * 0.32, Math.abs(y0 - y1));
         g.fillStyle = COLORS.ink; g.textAlign = 'center'; g.font = '10px system-ui, sans-serif';
-        g.fillText(fixed(b[0], 2), x + w * 0.16, Math.min(y0, y1) - 6);
+        // Beyond the bar's end: above a positive bar, below a negative one.
+        g.fillText(fixed(b[0], 2), x + w * 0.16, b[0] < 0 ? Math.max(y0, y1) + 12 : Math.min(y0, y1) - 6);
       });
       g.fillStyle = COLORS.muted; g.textAlign = 'center';
       g.fillText(l.name, f.box.l + (i + 0.5) * w, f.box.b + 10);
