@@ -272,29 +272,39 @@ fn a_loaded_one_vs_all_network_exports_normalised_probabilities() {
     assert!((raw.column(0).sum() - 1.0).abs() > 1e-3);
 }
 
+/// Where the `*_onnx_check_files` tests write: `DEEPMULTINET_ONNX_CHECK_DIR` (created), else
+/// the temporary directory `tmp`.
+fn check_dir(tmp: &tempfile::TempDir) -> PathBuf {
+    let dir = std::env::var_os("DEEPMULTINET_ONNX_CHECK_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A matrix as CSV, one row per line, every value exact (`{:?}`).
+fn csv(m: &DMatrix<f64>) -> String {
+    let mut s = String::new();
+    for i in 0..m.nrows() {
+        let line: Vec<String> = m.row(i).iter().map(|v| format!("{v:?}")).collect();
+        s.push_str(&line.join(","));
+        s.push('\n');
+    }
+    s
+}
+
 /// Writes `estimator.onnx` (wine, raw features in) with `estimator.input.csv` and
 /// `estimator.expected.csv` for `scripts/check-onnx.py`, into `DEEPMULTINET_ONNX_CHECK_DIR`
 /// (a temporary directory without it).
 #[test]
 fn estimator_onnx_check_files() {
-    let dir = std::env::var_os("DEEPMULTINET_ONNX_CHECK_DIR").map(PathBuf::from);
     let tmp = tempfile::tempdir().unwrap();
-    let dir = dir.unwrap_or_else(|| tmp.path().to_path_buf());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = check_dir(&tmp);
     let (x, y) = read("wine");
     let mut clf = Classifier::builder().seed(3).build().unwrap();
     clf.fit(&x, &y).unwrap();
     let model = dir.join("estimator.onnx");
     clf.save_onnx(&model).unwrap();
-    let csv = |m: &DMatrix<f64>| {
-        let mut s = String::new();
-        for i in 0..m.nrows() {
-            let line: Vec<String> = m.row(i).iter().map(|v| format!("{v:?}")).collect();
-            s.push_str(&line.join(","));
-            s.push('\n');
-        }
-        s
-    };
     // The inputs as float32 values (what the model is given), our probabilities on them.
     let x32 = x.map(|v| f64::from(v as f32));
     std::fs::write(dir.join("estimator.input.csv"), csv(&x32)).unwrap();
@@ -316,10 +326,8 @@ fn estimator_onnx_check_files() {
 #[test]
 fn one_vs_all_onnx_check_files() {
     use deepmultinet::prelude::*;
-    let dir = std::env::var_os("DEEPMULTINET_ONNX_CHECK_DIR").map(PathBuf::from);
     let tmp = tempfile::tempdir().unwrap();
-    let dir = dir.unwrap_or_else(|| tmp.path().to_path_buf());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = check_dir(&tmp);
     let mut net =
         Network::with_sizes(&[4, 3], Identity, SigmoidCrossEntropy::<f64>::new()).unwrap();
     // Θ is 3 × 5, column-major, biases first: weights −1 on x₀, 0 elsewhere.
@@ -345,15 +353,6 @@ fn one_vs_all_onnx_check_files() {
     assert!(want.iter().all(|&p| (p - 1.0 / 3.0).abs() < 1e-15));
     let model = dir.join("one_vs_all.onnx");
     clf.save_onnx(&model).unwrap();
-    let csv = |m: &DMatrix<f64>| {
-        let mut s = String::new();
-        for i in 0..m.nrows() {
-            let line: Vec<String> = m.row(i).iter().map(|v| format!("{v:?}")).collect();
-            s.push_str(&line.join(","));
-            s.push('\n');
-        }
-        s
-    };
     std::fs::write(dir.join("one_vs_all.input.csv"), csv(&x32)).unwrap();
     std::fs::write(dir.join("one_vs_all.expected.csv"), csv(&want)).unwrap();
     assert!(max_abs_diff(&run_tract(&clf.to_onnx().unwrap(), &x32), &want) <= TOL);
