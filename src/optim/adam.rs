@@ -30,7 +30,7 @@
 //! ```
 //!
 //! where `N` is the smallest positive normal number of `T` and `f = N / min(s, 1)` (in
-//! `f64`, rounded to `T`). A coordinate whose gradient has become 0 (a ReLU unit that
+//! `f64`, rounded to `T`; `f = N` for a rate of 0). A coordinate whose gradient has become 0 (a ReLU unit that
 //! stopped firing) has moments that decay geometrically, and without the two flushes they
 //! spend hundreds (`m`) to thousands (`v`) of steps as subnormal numbers, or make `s·m`
 //! one: this CPU computes with those several times slower (it made a batch-1 step 1.2–1.3×
@@ -238,7 +238,10 @@ const PARALLEL_MIN: usize = 1 << 16;
 /// `f = N / min(s, 1)` of the module docs: the first moment below which `s·m` would be
 /// subnormal.
 fn moment_floor<T: Scalar>(step: T) -> T {
-    let f = T::min_positive().as_f64() / step.as_f64().min(1.0);
+    // A rate of 0 (a cosine schedule's end with `min_lr = 0`) makes `s·m = 0`, never
+    // subnormal: the floor is then N, so the moments are kept for the steps after it.
+    let s = step.as_f64();
+    let f = T::min_positive().as_f64() / if s > 0.0 { s.min(1.0) } else { 1.0 };
     T::of(f.min(T::max_finite().as_f64()))
 }
 
@@ -360,7 +363,7 @@ pub(crate) mod tests {
             b2: T::of(c.beta2),
             one_b1: T::of(1.0 - c.beta1),
             one_b2: T::of(1.0 - c.beta2),
-            m_floor: T::of(T::min_positive().as_f64() / step.as_f64().min(1.0)),
+            m_floor: T::of(T::min_positive().as_f64() / step.as_f64().min(1.0)), // s > 0
             step,
             inv_sqrt_bc2: T::of(1.0 / (1.0 - b2t).sqrt()),
             eps: T::of(c.epsilon),
@@ -412,6 +415,9 @@ pub(crate) mod tests {
         let k = constants::<f32>(3);
         let (floor, n) = (k.m_floor, f32::MIN_POSITIVE);
         assert!(floor > n, "s < 1, so f = N/s > N");
+        // A rate of 0 (s·m = 0 exactly) keeps every normal moment: f = N.
+        assert_eq!(moment_floor(0.0f32), n);
+        assert_eq!(moment_floor(0.0f64), f64::MIN_POSITIVE);
         for family in GemmKernel::ALL.into_iter().filter(|f| f.is_available()) {
             // A gradient of 0: m ← β₁m, v ← β₂v.
             let m0 = [2.0 * floor, -2.0 * floor, 0.5 * floor, -0.5 * floor, 0.0];

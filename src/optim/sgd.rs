@@ -33,16 +33,16 @@
 //! `T`, each operation rounded once (no fused multiply-add): `θ ← θ − η_t·g`;
 //! `v ← μ·v + g`, `θ ← θ − η_t·v`; Nesterov `v ← μ·v + g`, `θ ← θ − η_t·(g + μ·v)`; with
 //! momentum, `v ← 0` when `|v| < f = N / (μ·min(η_t, 1))` (in `f64`, rounded to `T`; `N` the
-//! smallest positive normal number of `T`). The velocity of a coordinate whose gradient has
-//! become 0 (a dead ReLU unit) decays geometrically, and without the flush `v`, `μ·v`,
-//! `η_t·v` and `η_t·μ·v` would spend hundreds of steps as subnormal numbers, which this CPU
-//! computes with several times slower (as for [`Adam`](super::Adam)'s moments); a flushed
-//! `v` moves θ by less than `N·max(η_t, 1)/μ`, below the arithmetic's resolution. θ and
-//! v are updated in one pass, split across the thread pool for long vectors and compiled
-//! for the process's SIMD family (AVX-512, AVX2 or baseline; see
-//! [`gemm_kernel`](crate::linalg::gemm_kernel)): the result is **bit-identical** to the
-//! scalar formula whatever the family or thread count (vector `+ − ×` round like scalar
-//! ones; tested).
+//! smallest positive normal number of `T`; `f = N/μ` for a rate of 0). The velocity of a
+//! coordinate whose gradient has become 0 (a dead ReLU unit) decays geometrically, and
+//! without the flush `v`, `μ·v`, `η_t·v` and `η_t·μ·v` would spend hundreds of steps as
+//! subnormal numbers, which this CPU computes with several times slower (as for
+//! [`Adam`](super::Adam)'s moments); a flushed `v` moves θ by less than `N·max(η_t, 1)/μ`,
+//! below the arithmetic's resolution. θ and v are updated in one pass, split across the
+//! thread pool for long vectors and compiled for the process's SIMD family (AVX-512, AVX2 or
+//! baseline; see [`gemm_kernel`](crate::linalg::gemm_kernel)): the result is
+//! **bit-identical** to the scalar formula whatever the family or thread count (vector
+//! `+ − ×` round like scalar ones; tested).
 
 use super::StepOptimizer;
 use crate::check;
@@ -249,7 +249,11 @@ fn momentum<T: Scalar, const NESTEROV: bool>(
 /// `f = N / (μ·min(η, 1))` of the module docs: the velocity below which `v`, `μ·v`, `η·v`
 /// or `η·μ·v` would be subnormal.
 fn velocity_floor<T: Scalar>(lr: T, mu: T) -> T {
-    let f = T::min_positive().as_f64() / (mu.as_f64() * lr.as_f64().min(1.0));
+    // A rate of 0 (a cosine schedule's end with `min_lr = 0`) makes `η·v = 0`, never
+    // subnormal: only `μ·v` counts then (f = N/μ), so the velocity is kept.
+    let e = lr.as_f64();
+    let e = if e > 0.0 { e.min(1.0) } else { 1.0 };
+    let f = T::min_positive().as_f64() / (mu.as_f64() * e);
     T::of(f.min(T::max_finite().as_f64()))
 }
 
@@ -391,7 +395,7 @@ mod tests {
         g: &[T],
     ) {
         use std::hint::black_box as b;
-        // f = N / (μ·min(η, 1)), as the docs write it.
+        // f = N / (μ·min(η, 1)), as the docs write it (the tests' rates are > 0).
         let floor = T::min_positive().as_f64() / (mu.as_f64() * lr.as_f64().min(1.0));
         let floor = T::of(floor);
         for i in 0..x.len() {
@@ -446,6 +450,8 @@ mod tests {
     fn velocities_that_would_be_subnormal_are_stored_as_zero() {
         let (lr, mu) = (0.5f32, 0.25f32);
         let floor = f32::MIN_POSITIVE / (0.25 * 0.5);
+        // A rate of 0 (η·v = 0 exactly): only μ·v must stay normal, f = N/μ.
+        assert_eq!(velocity_floor(0.0f32, mu), f32::MIN_POSITIVE / 0.25);
         for family in GemmKernel::ALL.into_iter().filter(|f| f.is_available()) {
             for nesterov in [false, true] {
                 // A gradient of 0: v ← μv, kept when |μv| ≥ f (the third is 4N: normal).
