@@ -39,7 +39,7 @@ impl<C: StoredLabel> Classifier<C> {
     /// | the scaler, `(x − offset) / scale` | `Sub` (initializer `scaler.offset`, `[features]`), then `Div` (`scaler.scale`), before the first `Gemm`; none for [`Scaling::None`] |
     /// | softmax outputs | `probabilities` `[N, classes]` as they are |
     /// | one sigmoid unit `p` (two classes) | `Sub(1, p)` and `Concat(axis = 1)`: `[1 − p, p]`, `[N, 2]` |
-    /// | one-vs-all sigmoid units (a plain model file loaded) | `ReduceSum(axis = 1)` and `Div`: each row divided by its sum; `Greater` and `Where`: `1/K` for a row whose sum is 0 (its float32 sigmoids all underflow: logits below about −104), as ours gives for a sum of 0 |
+    /// | one-vs-all sigmoid units (a plain model file loaded) | `ReduceSum(axis = 1)` and `Div`: each row divided by its sum; `Greater` and `Where`: `1/K` for a row whose sum is 0 (its float32 sigmoids all underflow: logits below about −88 to −104, depending on the runtime), as ours gives for a sum of 0 |
     ///
     /// so `probabilities` are [`predict_proba`](Self::predict_proba)'s, columns in
     /// [`classes`](Self::classes) order, to float32 precision (the scaler's offsets and
