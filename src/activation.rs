@@ -153,7 +153,7 @@ pub(crate) fn map_forward<T: Scalar, E: Elementwise<T> + ?Sized>(
     run_vectorized(Forward { e, z, a })
 }
 
-/// [`forward_loop`] as a [`SimdLoop`].
+/// `a ← f(z)` as a [`SimdLoop`].
 struct Forward<'a, 'z, T: Scalar, E: ?Sized> {
     e: &'a E,
     z: DMatrixView<'z, T>,
@@ -163,20 +163,11 @@ struct Forward<'a, 'z, T: Scalar, E: ?Sized> {
 impl<T: Scalar, E: Elementwise<T> + ?Sized> SimdLoop for Forward<'_, '_, T, E> {
     type Output = ();
     #[inline(always)]
-    fn run(self) {
-        forward_loop(self.e, self.z, self.a)
-    }
-}
-
-#[inline(always)]
-fn forward_loop<T: Scalar, E: Elementwise<T> + ?Sized>(
-    e: &E,
-    z: DMatrixView<'_, T>,
-    mut a: DMatrixViewMut<'_, T>,
-) {
-    for (zc, mut ac) in z.column_iter().zip(a.column_iter_mut()) {
-        for (&zi, ai) in zc.as_slice().iter().zip(ac.as_mut_slice()) {
-            *ai = e.f(zi);
+    fn run(mut self) {
+        for (zc, mut ac) in self.z.column_iter().zip(self.a.column_iter_mut()) {
+            for (&zi, ai) in zc.as_slice().iter().zip(ac.as_mut_slice()) {
+                *ai = self.e.f(zi);
+            }
         }
     }
 }
@@ -192,7 +183,7 @@ fn map_backward<T: Scalar, E: Elementwise<T> + ?Sized>(
     run_vectorized(Backward { e, z, a, g })
 }
 
-/// [`backward_loop`] as a [`SimdLoop`].
+/// `g ← g ∘ f'(z)` as a [`SimdLoop`].
 struct Backward<'a, 'z, T: Scalar, E: ?Sized> {
     e: &'a E,
     z: DMatrixView<'z, T>,
@@ -203,26 +194,13 @@ struct Backward<'a, 'z, T: Scalar, E: ?Sized> {
 impl<T: Scalar, E: Elementwise<T> + ?Sized> SimdLoop for Backward<'_, '_, T, E> {
     type Output = ();
     #[inline(always)]
-    fn run(self) {
-        backward_loop(self.e, self.z, self.a, self.g)
-    }
-}
-
-#[inline(always)]
-fn backward_loop<T: Scalar, E: Elementwise<T> + ?Sized>(
-    e: &E,
-    z: DMatrixView<'_, T>,
-    a: DMatrixView<'_, T>,
-    mut g: DMatrixViewMut<'_, T>,
-) {
-    for ((zc, ac), mut gc) in z
-        .column_iter()
-        .zip(a.column_iter())
-        .zip(g.column_iter_mut())
-    {
-        let (zc, ac) = (zc.as_slice(), ac.as_slice());
-        for ((&zi, &ai), gi) in zc.iter().zip(ac).zip(gc.as_mut_slice()) {
-            *gi *= e.df(zi, ai);
+    fn run(mut self) {
+        let columns = self.z.column_iter().zip(self.a.column_iter());
+        for ((zc, ac), mut gc) in columns.zip(self.g.column_iter_mut()) {
+            let (zc, ac) = (zc.as_slice(), ac.as_slice());
+            for ((&zi, &ai), gi) in zc.iter().zip(ac).zip(gc.as_mut_slice()) {
+                *gi *= self.e.df(zi, ai);
+            }
         }
     }
 }
@@ -238,7 +216,7 @@ fn map_forward_biased<T: Scalar, E: Elementwise<T> + ?Sized>(
     run_vectorized(ForwardBiased { e, z, bias, a })
 }
 
-/// [`forward_biased_loop`] as a [`SimdLoop`].
+/// `z ← z + b`, `a ← f(z)` as a [`SimdLoop`].
 struct ForwardBiased<'a, 'z, T: Scalar, E: ?Sized> {
     e: &'a E,
     z: DMatrixViewMut<'z, T>,
@@ -249,25 +227,15 @@ struct ForwardBiased<'a, 'z, T: Scalar, E: ?Sized> {
 impl<T: Scalar, E: Elementwise<T> + ?Sized> SimdLoop for ForwardBiased<'_, '_, T, E> {
     type Output = ();
     #[inline(always)]
-    fn run(self) {
-        forward_biased_loop(self.e, self.z, self.bias, self.a)
-    }
-}
-
-#[inline(always)]
-fn forward_biased_loop<T: Scalar, E: Elementwise<T> + ?Sized>(
-    e: &E,
-    mut z: DMatrixViewMut<'_, T>,
-    bias: DVectorView<'_, T>,
-    mut a: DMatrixViewMut<'_, T>,
-) {
-    let b = bias.as_slice();
-    for (mut zc, mut ac) in z.column_iter_mut().zip(a.column_iter_mut()) {
-        let (zc, ac) = (zc.as_mut_slice(), ac.as_mut_slice());
-        for ((zi, ai), &bi) in zc.iter_mut().zip(ac.iter_mut()).zip(b) {
-            let v = *zi + bi;
-            *zi = v;
-            *ai = e.f(v);
+    fn run(mut self) {
+        let b = self.bias.as_slice();
+        for (mut zc, mut ac) in self.z.column_iter_mut().zip(self.a.column_iter_mut()) {
+            let (zc, ac) = (zc.as_mut_slice(), ac.as_mut_slice());
+            for ((zi, ai), &bi) in zc.iter_mut().zip(ac.iter_mut()).zip(b) {
+                let v = *zi + bi;
+                *zi = v;
+                *ai = self.e.f(v);
+            }
         }
     }
 }
