@@ -62,6 +62,47 @@ fn split_batches_match_one_thread() {
     deepmultinet::set_num_threads(0);
 }
 
+/// A batch too small to split by samples, with a first layer large enough that its two
+/// products follow the optimiser's ranges of θ (one per thread): the same cost and gradient
+/// as one thread (up to the rounding of the forward pass's partial sums), bit-identical run
+/// to run. 229 hidden units put every range's bounds inside a column of `W_1`, so the
+/// gradient's partial first and last columns are exercised for 2, 3 and 4 threads.
+#[test]
+fn small_batches_split_by_ranges_of_theta_match_one_thread() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(13);
+    let net = Network::builder(300)
+        .hidden(229, Tanh)
+        .output(7, SoftmaxCrossEntropy::<f64>::new())
+        .init(Init::Glorot)
+        .build(&mut rng)
+        .unwrap();
+    assert!(
+        net.num_params() >= 1 << 16,
+        "θ must be long enough to be split"
+    );
+    for m in [1, 5, 31] {
+        let x = DMatrix::from_fn(300, m, |_, _| rng.random_range(-1.0..1.0));
+        let y: Vec<usize> = (0..m).map(|_| rng.random_range(0..7)).collect();
+        let (c1, g1) = run(1, &net, &x, &y);
+        for threads in [2, 3, 4] {
+            let (c, g) = run(threads, &net, &x, &y);
+            assert!(
+                (c - c1).abs() <= 1e-13 * c1.abs(),
+                "m={m} threads={threads}: {c} vs {c1}"
+            );
+            let scale = g1.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            for (i, (a, b)) in g.iter().zip(&g1).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-13 * scale,
+                    "m={m} threads={threads} θ[{i}]: {a} vs {b}"
+                );
+            }
+        }
+    }
+    deepmultinet::set_num_threads(0);
+}
+
 /// The running training accuracy of an epoch counts every sample of every batch, also when a
 /// batch was split across threads (regression: only the first thread's share was counted).
 #[test]

@@ -68,6 +68,42 @@ pub(crate) fn run_parts(parts: usize, f: &(dyn Fn(usize) + Sync)) {
     }
 }
 
+/// [`run_parts`] where each thread first takes the part of its own place in the pool
+/// ([`pool::home`]: the caller part 0, worker `w` part `w`) if that part is still free, and
+/// only then any other: a split repeated call after call (an optimiser's ranges of θ, the
+/// parts of a training batch) then keeps each part's data in one core's cache, while a
+/// thread the OS has descheduled still leaves its part to the others. Which thread runs
+/// which part never changes what a part computes.
+pub(crate) fn run_homed(parts: usize, f: &(dyn Fn(usize) + Sync)) {
+    if parts <= 1 || parts > u64::BITS as usize {
+        run_parts(parts, f);
+        return;
+    }
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // Bit `t` is set once part `t` is taken; `run_parts` makes exactly `parts` calls, and
+    // each takes one free part, so every part runs exactly once.
+    let taken = AtomicU64::new(0);
+    run_parts(parts, &|_| {
+        let home = pool::home() % parts;
+        let part = (0..parts)
+            .map(|i| (home + i) % parts)
+            .find(|&t| taken.fetch_or(1 << t, Ordering::AcqRel) & (1 << t) == 0);
+        if let Some(t) = part {
+            f(t);
+        }
+    });
+}
+
+/// Most parts any split makes (the pool's thread cap).
+pub(crate) const MAX_PARTS: usize = pool::MAX_THREADS;
+
+/// Vectors at least this long are updated by the optimisers in one range per thread of
+/// the pool ([`for_each_chunk_mut`] with this `min_len`; a 65,536-element Adam update takes
+/// ~10 µs on one core: below it a hand-off to a worker does not pay). Small-batch gradients
+/// of such a θ compute the first layer's share of each range on the thread that updates it
+/// (`network::owned`).
+pub(crate) const UPDATE_SPLIT_MIN: usize = 1 << 16;
+
 /// How many ranges [`for_each_chunk_mut`] cuts `0..len` into: one per thread of the pool
 /// when `len ≥ min_len` (and more than one thread is configured), else one.
 fn range_parts(len: usize, min_len: usize) -> usize {
@@ -75,7 +111,7 @@ fn range_parts(len: usize, min_len: usize) -> usize {
 }
 
 /// Range `t` of `parts` nearly equal contiguous ranges covering `0..len`.
-fn part_range(t: usize, parts: usize, len: usize) -> std::ops::Range<usize> {
+pub(crate) fn part_range(t: usize, parts: usize, len: usize) -> std::ops::Range<usize> {
     t * len / parts..(t + 1) * len / parts
 }
 
@@ -132,12 +168,64 @@ fn split_mut<T: Send, const N: usize>(
     slices: [&mut [T]; N],
     f: &ChunkFn<'_, T, N>,
 ) {
+    split_mut_by(
+        units,
+        unit,
+        parts,
+        &|t| part_range(t, parts, units),
+        slices,
+        f,
+    );
+}
+
+/// Runs `f(range_of(t), pieces)` for `t < parts` (on the pool, homed: [`run_homed`]),
+/// where the ranges, in units of `unit` elements, must be disjoint and inside `0..len/unit`
+/// (checked: a bad range panics before anything runs); each call gets those elements of
+/// every slice in `slices`. How work is split along uneven bounds (the first layer's share
+/// of each thread's range of θ, say). Allocates nothing.
+///
+/// # Panics
+/// If a slice's length is not `len`, or the ranges overlap or leave `0..len/unit`.
+pub(crate) fn for_each_range_mut<T: Send, const N: usize>(
+    len: usize,
+    parts: usize,
+    range_of: &(dyn Fn(usize) -> std::ops::Range<usize> + Sync),
+    slices: [&mut [T]; N],
+    f: &ChunkFn<'_, T, N>,
+) {
+    let mut end = 0;
+    for t in 0..parts {
+        let r = range_of(t);
+        assert!(
+            r.start >= end && r.start <= r.end && r.end <= len,
+            "for_each_range_mut: ranges must be ordered, disjoint and inside the slices"
+        );
+        end = r.end;
+    }
+    split_mut_by(len, 1, parts, range_of, slices, f);
+}
+
+/// The engine of the splitting functions: `range_of(t)` (in units of `unit` elements, ordered
+/// and disjoint inside `0..units`, as every caller guarantees) for `t < parts`.
+fn split_mut_by<T: Send, const N: usize>(
+    units: usize,
+    unit: usize,
+    parts: usize,
+    range_of: &(dyn Fn(usize) -> std::ops::Range<usize> + Sync),
+    slices: [&mut [T]; N],
+    f: &ChunkFn<'_, T, N>,
+) {
     let len = units.saturating_mul(unit);
     for s in &slices {
         assert_eq!(s.len(), len, "for_each_chunk_mut: slice length");
     }
     if parts <= 1 {
-        f(0..units, slices);
+        // One part runs here, even when empty (as an unsplit call always did).
+        let r = if parts == 1 { range_of(0) } else { 0..units };
+        if r.start <= r.end && r.end <= units {
+            let (start, end) = (r.start * unit, r.end * unit);
+            f(r, slices.map(|s| &mut s[start..end]));
+        }
         return;
     }
     /// The slices' base pointers, shared with the threads of one call.
@@ -147,13 +235,14 @@ fn split_mut<T: Send, const N: usize>(
     unsafe impl<T: Send, const N: usize> Sync for Bases<T, N> {}
     let bases = Bases(slices.map(|s| s.as_mut_ptr()));
     let bases = &bases;
-    run_parts(parts, &|t| {
-        let range = part_range(t, parts, units);
-        if !range.is_empty() {
+    run_homed(parts, &|t| {
+        let range = range_of(t);
+        if !range.is_empty() && range.end <= units {
             let (start, end) = (range.start * unit, range.end * unit);
             // SAFETY: `start < end ≤ len` lies inside every slice (lengths checked above),
-            // whose exclusive borrows this call holds until it returns; `run_parts` calls
-            // each part at most once, and distinct parts get disjoint ranges, so no two live
+            // whose exclusive borrows this call holds until it returns; `run_homed` calls
+            // each part at most once, and distinct parts get disjoint ranges (`part_range`'s,
+            // or checked by `for_each_range_mut`; this function is private), so no two live
             // pieces overlap. The pieces cannot outlive this closure call (`f` must accept
             // any lifetime for them).
             let pieces = bases

@@ -21,6 +21,20 @@ pub(crate) const MAX_THREADS: usize = 64;
 /// blocking.
 const SPIN: Duration = Duration::from_micros(100);
 
+thread_local! {
+    /// This thread's place in the pool: 0 for a caller, `w` for worker `w` (see [`home`]).
+    static HOME: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// This thread's place in the pool: 0 for any thread that is not one of the pool's workers
+/// (a caller), `w` for worker `w` (`1 ≤ w < MAX_THREADS`). Work that is split the same way
+/// call after call ([`super::par::run_homed`]) gives each thread the part of its own index
+/// when it is free, so the same data stays in the same core's cache from one call to the
+/// next.
+pub(crate) fn home() -> usize {
+    HOME.with(|h| h.get())
+}
+
 /// The requested thread count; 0 means "all available cores".
 static THREADS: AtomicUsize = AtomicUsize::new(0);
 
@@ -45,7 +59,7 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 /// and add separately, which rounds differently: results differ in the last bits. The
 /// optimisers' vectorised updates give the same bits on every family (see `optim::Adam`).
 ///
-/// The same pool serves three kinds of work:
+/// The same pool serves these kinds of work:
 /// - large GEMMs (`m·k·n ≥ 2¹⁶`) are split over rows or columns of the product; this never
 ///   changes results (every element is computed by one thread with the same blocking of the
 ///   inner dimension);
@@ -55,7 +69,13 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 ///   (floating-point addition is not associative); one thread is the reference;
 /// - forward passes of large batches are split by columns, layer by layer (every column is
 ///   computed by one thread exactly as unsplit: no effect on results);
-/// - optimiser updates of long vectors are split over θ (no effect on results).
+/// - optimiser updates of long vectors (≥ 2¹⁶ values) are split over θ (no effect on
+///   results);
+/// - training batches too small for the split by samples, of such a θ with a first layer of
+///   at least 2¹⁵ weights, split that layer's two products by the optimiser's ranges of θ:
+///   the forward product's partial sums are added in a fixed order, so as for split
+///   batches the results are bit-identical run to run for a given thread count and differ
+///   in the last bits from one thread's.
 ///
 /// **A busy machine.** The parts of every split are claimed dynamically: the calling
 /// thread and the workers each take the next unclaimed part until none is left, so when
@@ -235,9 +255,13 @@ pub(crate) unsafe fn run(
         let mut st = lock(&POOL.state);
         while st.spawned < parts - 1 {
             let generation = st.generation;
+            let index = st.spawned + 1;
             let spawned = std::thread::Builder::new()
-                .name(format!("deepmultinet-gemm-{}", st.spawned + 1))
-                .spawn(move || worker(generation));
+                .name(format!("deepmultinet-gemm-{index}"))
+                .spawn(move || {
+                    HOME.with(|h| h.set(index));
+                    worker(generation)
+                });
             if spawned.is_err() {
                 break; // fewer helpers: the caller claims what they would have done
             }

@@ -27,7 +27,8 @@ impl<L: OutputLoss> Network<L> {
     /// so that parts of one batch can be summed. Returns the part's summed data cost and
     /// `Σ W²` (0 when `lambda` is 0), both accumulated in `f64`. `dropout` must be the mask
     /// the forward pass used: `∇W_l` then reads the dropped activations `M ⊙ A_{l−1}`, and
-    /// each hidden δ is multiplied by its layer's mask.
+    /// each hidden δ is multiplied by its layer's mask. With `owned > 1`, `∇W_1` is written
+    /// by that many threads, one range of θ each (`owned.rs`).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn backward_raw(
         &self,
@@ -39,6 +40,7 @@ impl<L: OutputLoss> Network<L> {
         ws: &mut Workspace<L::Scalar>,
         grad: &mut [L::Scalar],
         dropout: Option<DropoutMask<'_>>,
+        owned: usize,
     ) -> (f64, f64) {
         let m = x.ncols();
         let sizes = self.layout.sizes();
@@ -63,23 +65,36 @@ impl<L: OutputLoss> Network<L> {
             let w = self.layout.weights(theta, l);
 
             let (gb, gw) = grad[self.layout.layer_range(l)].split_at_mut(out);
-            let mut gw = nalgebra::DMatrixViewMut::from_slice(gw, out, inp);
-            let beta = if lambda > zero {
-                for (g, &wi) in gw.iter_mut().zip(w.iter()) {
-                    *g = reg * wi;
-                    let wi = wi.as_f64();
-                    reg_sum += wi * wi;
+            if l == 0 && owned > 1 {
+                reg_sum += self.first_layer_grad_owned(
+                    theta,
+                    x,
+                    &delta,
+                    inv_m,
+                    reg,
+                    lambda > zero,
+                    owned,
+                    gw,
+                );
+            } else {
+                let mut gw = nalgebra::DMatrixViewMut::from_slice(gw, out, inp);
+                let beta = if lambda > zero {
+                    for (g, &wi) in gw.iter_mut().zip(w.iter()) {
+                        *g = reg * wi;
+                        let wi = wi.as_f64();
+                        reg_sum += wi * wi;
+                    }
+                    one
+                } else {
+                    zero
+                };
+                if l == 0 {
+                    gemm(inv_m, &delta, &transposed(x), beta, &mut gw);
+                } else {
+                    let dropped = dropout.is_some_and(|d| d.active(l - 1));
+                    let input = prev[l - 1].output(inp, m, dropped);
+                    gemm(inv_m, &delta, &transposed(&input), beta, &mut gw);
                 }
-                one
-            } else {
-                zero
-            };
-            if l == 0 {
-                gemm(inv_m, &delta, &transposed(x), beta, &mut gw);
-            } else {
-                let dropped = dropout.is_some_and(|d| d.active(l - 1));
-                let input = prev[l - 1].output(inp, m, dropped);
-                gemm(inv_m, &delta, &transposed(&input), beta, &mut gw);
             }
             gb.fill(zero);
             for col in delta.column_iter() {

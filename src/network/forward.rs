@@ -63,13 +63,16 @@ impl<L: OutputLoss> Network<L> {
     /// Forward pass of `m` samples at parameters `theta`, leaving `Z_l`, `A_l` in the front
     /// columns of `ws`'s buffers (shapes are the caller's invariants), and with `dropout`
     /// (training steps only) a hidden layer's `M ⊙ A` in its `dropped` buffer, which the
-    /// next layer reads instead of `A`. Fails only if `ws` must grow and cannot.
+    /// next layer reads instead of `A`. With `owned > 1` the first layer's product is
+    /// split into that many ranges of θ (`owned.rs`). Fails only if `ws` must grow and
+    /// cannot.
     pub(super) fn forward_raw(
         &self,
         theta: &[L::Scalar],
         x: &DMatrixView<'_, L::Scalar>,
         ws: &mut Workspace<L::Scalar>,
         dropout: Option<DropoutMask<'_>>,
+        owned: usize,
     ) -> Result<()> {
         let m = x.ncols();
         ws.ensure(self.layout.sizes(), m)?;
@@ -94,17 +97,9 @@ impl<L: OutputLoss> Network<L> {
                 prev[l - 1].output(sizes[l], m, dropped(l - 1))
             };
             let last = l + 1 == nl;
-            // One layer on the columns `cols` of the batch.
-            let layer = |cols: std::ops::Range<usize>, z: &mut [L::Scalar], a: &mut [L::Scalar]| {
-                let n = cols.len();
+            // Bias and activation of `n` columns whose `W_l A_{l−1}` is in `z`.
+            let finish = |n: usize, z: &mut [L::Scalar], a: &mut [L::Scalar]| {
                 let mut zv = DMatrixViewMut::from_slice(z, out, n);
-                gemm(
-                    one,
-                    &w,
-                    &input.columns_range(cols),
-                    L::Scalar::zero(),
-                    &mut zv,
-                );
                 let av = DMatrixViewMut::from_slice(a, out, n);
                 if last {
                     add_bias(&mut zv, &bias);
@@ -113,6 +108,19 @@ impl<L: OutputLoss> Network<L> {
                     self.hidden[l].forward_biased(zv, bias, av);
                 }
             };
+            // One layer on the columns `cols` of the batch.
+            let layer = |cols: std::ops::Range<usize>, z: &mut [L::Scalar], a: &mut [L::Scalar]| {
+                let n = cols.len();
+                let mut zv = DMatrixViewMut::from_slice(&mut *z, out, n);
+                gemm(
+                    one,
+                    &w,
+                    &input.columns_range(cols),
+                    L::Scalar::zero(),
+                    &mut zv,
+                );
+                finish(n, z, a);
+            };
             // Training steps (the only passes with dropout) are split by the caller.
             let parts = if dropout.is_some() {
                 1
@@ -120,7 +128,10 @@ impl<L: OutputLoss> Network<L> {
                 forward_parts(m, sizes[l], out)
             };
             let (z, a) = (&mut z[..out * m], &mut a[..out * m]);
-            if parts > 1 {
+            if l == 0 && owned > 1 {
+                self.first_layer_owned(theta, x, owned, &mut ws.partials, z)?;
+                finish(m, z, a);
+            } else if parts > 1 {
                 // Each thread takes a range of columns through this layer (its GEMM, bias
                 // and activation), writing its own columns of `Z_l`, `A_l`: every column
                 // gets the bits it would get unsplit.
@@ -169,7 +180,7 @@ impl<L: OutputLoss> Network<L> {
         let x = x.into();
         self.check_batch(&x, "forward")?;
         ws.last_m = 0;
-        self.forward_raw(&self.theta, &x, ws, None)?;
+        self.forward_raw(&self.theta, &x, ws, None, 1)?;
         ws.last_m = x.ncols();
         ws.hidden_whole = true;
         Ok(ws.outputs())

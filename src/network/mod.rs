@@ -25,6 +25,7 @@ mod builder;
 pub mod dropout;
 mod forward;
 mod objective;
+mod owned;
 mod split;
 mod workspace;
 

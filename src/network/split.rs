@@ -78,15 +78,16 @@ impl<L: OutputLoss> Network<L> {
                         if t == 0 {
                             let mut guard = main.lock().unwrap_or_else(|e| e.into_inner());
                             let (w, g, c, r) = &mut *guard;
-                            if let Err(e) = self.forward_raw(theta, &xt, w, dt) {
+                            if let Err(e) = self.forward_raw(theta, &xt, w, dt, 1) {
                                 *failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
                                 return;
                             }
-                            (*c, *r) = self.backward_raw(theta, &xt, &yt, inv_m, lambda, w, g, dt);
+                            (*c, *r) =
+                                self.backward_raw(theta, &xt, &yt, inv_m, lambda, w, g, dt, 1);
                         } else {
                             let mut part = extra[t - 1].lock().unwrap_or_else(|e| e.into_inner());
                             let part = &mut *part;
-                            if let Err(e) = self.forward_raw(theta, &xt, &mut part.ws, dt) {
+                            if let Err(e) = self.forward_raw(theta, &xt, &mut part.ws, dt, 1) {
                                 *failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
                                 return;
                             }
@@ -99,11 +100,12 @@ impl<L: OutputLoss> Network<L> {
                                 &mut part.ws,
                                 &mut part.grad,
                                 dt,
+                                1,
                             );
                         }
                     })
                 };
-                par::run_parts(parts, &job);
+                par::run_homed(parts, &job);
                 if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
                     ws.parts = extra;
                     return Err(e);
@@ -137,9 +139,12 @@ impl<L: OutputLoss> Network<L> {
                 (cost, reg_sum)
             }
             _ => {
-                self.forward_raw(theta, x, ws, dropout)?;
+                // Too few samples to share out: the first layer follows the optimiser's
+                // ranges of θ instead (`owned.rs`).
+                let owned = self.owned_parts(theta.len());
+                self.forward_raw(theta, x, ws, dropout, owned)?;
                 ws.hidden_whole = true;
-                self.backward_raw(theta, x, y, inv_m, lambda, ws, grad, dropout)
+                self.backward_raw(theta, x, y, inv_m, lambda, ws, grad, dropout, owned)
             }
         };
         ws.last_m = m;

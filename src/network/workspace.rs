@@ -56,6 +56,9 @@ pub struct Workspace<T> {
     pub(super) layers: Vec<LayerBuffers<T>>,
     /// Buffers of the other threads when a batch is split across the pool.
     pub(super) parts: Vec<std::sync::Mutex<Part<T>>>,
+    /// The threads' partial sums of `Z_1` when a small batch's first layer is split by
+    /// ranges of θ (`owned.rs`).
+    pub(super) partials: Vec<T>,
     /// Samples of the last pass (0 before the first, or after a pass that failed).
     pub(super) last_m: usize,
     /// Whether the hidden layers' buffers hold the whole last batch (false after a pass
@@ -80,6 +83,7 @@ impl<T: Clone> Clone for Workspace<T> {
             capacity: self.capacity,
             layers: self.layers.clone(),
             parts: Vec::new(),
+            partials: Vec::new(),
             last_m: self.last_m,
             hidden_whole: self.hidden_whole,
         }

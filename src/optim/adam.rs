@@ -48,7 +48,7 @@ use super::StepOptimizer;
 use super::sgd::{Schedule, check_step_dims};
 use crate::check;
 use crate::error::Result;
-use crate::linalg::par::for_each_chunk_mut;
+use crate::linalg::par::{UPDATE_SPLIT_MIN, for_each_chunk_mut};
 use crate::linalg::simd::vectorized;
 use crate::scalar::Scalar;
 
@@ -187,7 +187,7 @@ impl<T: Scalar> StepOptimizer<T> for Adam<T> {
         // depends neither on the split nor on the family: see the module docs).
         for_each_chunk_mut(
             grad.len(),
-            PARALLEL_MIN,
+            UPDATE_SPLIT_MIN,
             [theta, &mut self.m, &mut self.v],
             &|r, [x, m, v]| {
                 let g = &grad[r];
@@ -230,10 +230,6 @@ impl<T: Scalar> StepOptimizer<T> for Adam<T> {
         self.beta2_t = 1.0;
     }
 }
-
-/// Vectors shorter than this are updated on the calling thread only (a 65,536-element
-/// update takes ~10 µs on one core: below it a hand-off to a worker does not pay).
-const PARALLEL_MIN: usize = 1 << 16;
 
 /// `f = N / min(s, 1)` of the module docs: the first moment below which `s·m` would be
 /// subnormal.

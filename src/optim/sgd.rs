@@ -47,7 +47,7 @@
 use super::StepOptimizer;
 use crate::check;
 use crate::error::{Error, Result};
-use crate::linalg::par::for_each_chunk_mut;
+use crate::linalg::par::{UPDATE_SPLIT_MIN, for_each_chunk_mut};
 use crate::linalg::simd::vectorized;
 use crate::scalar::Scalar;
 
@@ -209,10 +209,6 @@ pub struct Sgd<T> {
     t: usize,
 }
 
-/// Vectors shorter than this are updated on the calling thread only (a 65,536-element
-/// update takes ~10 µs on one core: below it a hand-off to a worker does not pay).
-const PARALLEL_MIN: usize = 1 << 16;
-
 /// `θ ← θ − η·g` (run through [`vectorized`]).
 #[inline(always)]
 fn plain<T: Scalar>(lr: T, x: &mut [T], g: &[T]) {
@@ -326,7 +322,7 @@ impl<T: Scalar> StepOptimizer<T> for Sgd<T> {
         // One pass per chunk, vectorised for the process's SIMD family; long vectors are
         // updated on every thread, in disjoint ranges (see the module docs' arithmetic).
         if self.config.momentum == 0.0 {
-            for_each_chunk_mut(grad.len(), PARALLEL_MIN, [theta], &|r, [x]| {
+            for_each_chunk_mut(grad.len(), UPDATE_SPLIT_MIN, [theta], &|r, [x]| {
                 let g = &grad[r];
                 vectorized(|| plain(lr, x, g));
             });
@@ -340,7 +336,7 @@ impl<T: Scalar> StepOptimizer<T> for Sgd<T> {
         let nesterov = self.config.nesterov;
         for_each_chunk_mut(
             grad.len(),
-            PARALLEL_MIN,
+            UPDATE_SPLIT_MIN,
             [theta, &mut self.velocity],
             &|r, [x, v]| {
                 let g = &grad[r];
