@@ -14,7 +14,10 @@
 //!   Adam, batch 200) for 30 epochs on scikit-learn's 8×8 digits (1,797 samples);
 //! - `{idle,busy}_iris_fit/…`: the same on iris (150 samples);
 //! - `{idle,busy}_nielsen_epoch/…`: one epoch of 784-30-10 sigmoid SGD at batch 10 (Nielsen's
-//!   network) on the 5,000 committed MNIST digits.
+//!   network) on the 5,000 committed MNIST digits;
+//! - `{idle,busy}_small_batch_steps/…`: 1,000 Adam steps of batch 1 through 784-128-64-10
+//!   (ReLU) on the first 1,000 of those digits, where the first layer is split by the
+//!   optimiser's ranges of θ (`network/owned.rs`) and every step makes three hand-offs.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use deepmultinet::activation::Sigmoid;
@@ -74,6 +77,7 @@ fn workloads(c: &mut Criterion, load: &str) {
         &CsvOptions::pixels(),
     )
     .expect("examples/data/mnist_5k.csv.gz");
+    let small = mnist.take(1000);
     let all = deepmultinet::num_threads();
     for threads in [1, all] {
         let id = if threads == 1 {
@@ -125,6 +129,24 @@ fn workloads(c: &mut Criterion, load: &str) {
                     .build()
                     .expect("params");
                 clf.fit(&mnist, mnist.labels()).expect("fit");
+                black_box(clf.is_fitted())
+            })
+        });
+        g.finish();
+        let mut g = c.benchmark_group(format!("{load}_small_batch_steps"));
+        g.sample_size(10).measurement_time(Duration::from_secs(4));
+        g.bench_function(&id, |b| {
+            b.iter(|| {
+                let mut clf = Classifier::builder()
+                    .hidden(&[128, 64])
+                    .batch_size(1)
+                    .max_epochs(1)
+                    .early_stopping(false)
+                    .scaling(Scaling::None)
+                    .seed(0)
+                    .build()
+                    .expect("params");
+                clf.fit(&small, small.labels()).expect("fit");
                 black_box(clf.is_fitted())
             })
         });
