@@ -22,7 +22,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use deepmultinet::activation::Sigmoid;
 use deepmultinet::data::csv::{self, CsvOptions};
-use deepmultinet::estimator::{Classifier, Scaling, Solver};
+use deepmultinet::estimator::{Classifier, ClassifierBuilder, Samples, Scaling, Solver};
 use nalgebra::DMatrix;
 use std::hint::black_box;
 use std::path::Path;
@@ -69,6 +69,33 @@ impl Drop for Spinner {
     }
 }
 
+/// Benchmarks `run` (one fit) as `group/id` with `samples` samples over `secs` seconds.
+fn bench_fit(
+    c: &mut Criterion,
+    group: String,
+    id: &str,
+    samples: usize,
+    secs: u64,
+    run: impl Fn() -> bool,
+) {
+    let mut g = c.benchmark_group(group);
+    g.sample_size(samples)
+        .measurement_time(Duration::from_secs(secs));
+    g.bench_function(id, |b| b.iter(|| black_box(run())));
+    g.finish();
+}
+
+/// Fits a classifier made by `builder` (seed 0) on `x`, `y`; returns whether it is fitted.
+fn fit<'a, C: Clone + Ord + std::fmt::Debug>(
+    builder: ClassifierBuilder<C>,
+    x: impl Into<Samples<'a>>,
+    y: &[C],
+) -> bool {
+    let mut clf = builder.seed(0).build().expect("params");
+    clf.fit(x, y).expect("fit");
+    clf.is_fitted()
+}
+
 fn workloads(c: &mut Criterion, load: &str) {
     let (digits_x, digits_y) = fixture("digits");
     let (iris_x, iris_y) = fixture("iris");
@@ -86,71 +113,35 @@ fn workloads(c: &mut Criterion, load: &str) {
             format!("{threads}_threads")
         };
         deepmultinet::set_num_threads(threads);
-        let mut g = c.benchmark_group(format!("{load}_digits_fit"));
-        g.sample_size(10).measurement_time(Duration::from_secs(4));
-        g.bench_function(&id, |b| {
-            b.iter(|| {
-                let mut clf = Classifier::builder()
-                    .max_epochs(30)
-                    .early_stopping(false)
-                    .seed(0)
-                    .build()
-                    .expect("params");
-                clf.fit(&digits_x, &digits_y).expect("fit");
-                black_box(clf.is_fitted())
-            })
+        bench_fit(c, format!("{load}_digits_fit"), &id, 10, 4, || {
+            let b = Classifier::builder().max_epochs(30).early_stopping(false);
+            fit(b, &digits_x, &digits_y)
         });
-        g.finish();
-        let mut g = c.benchmark_group(format!("{load}_iris_fit"));
-        g.sample_size(20).measurement_time(Duration::from_secs(3));
-        g.bench_function(&id, |b| {
-            b.iter(|| {
-                let mut clf = Classifier::builder().seed(0).build().expect("params");
-                clf.fit(&iris_x, &iris_y).expect("fit");
-                black_box(clf.is_fitted())
-            })
+        bench_fit(c, format!("{load}_iris_fit"), &id, 20, 3, || {
+            fit(Classifier::builder(), &iris_x, &iris_y)
         });
-        g.finish();
-        let mut g = c.benchmark_group(format!("{load}_nielsen_epoch"));
-        g.sample_size(10).measurement_time(Duration::from_secs(4));
-        g.bench_function(&id, |b| {
-            b.iter(|| {
-                let mut clf = Classifier::builder()
-                    .hidden(&[30])
-                    .activation(Sigmoid)
-                    .solver(Solver::Sgd)
-                    .learning_rate(3.0)
-                    .momentum(0.0, false)
-                    .batch_size(10)
-                    .max_epochs(1)
-                    .early_stopping(false)
-                    .scaling(Scaling::None)
-                    .seed(0)
-                    .build()
-                    .expect("params");
-                clf.fit(&mnist, mnist.labels()).expect("fit");
-                black_box(clf.is_fitted())
-            })
+        bench_fit(c, format!("{load}_nielsen_epoch"), &id, 10, 4, || {
+            let b = Classifier::builder()
+                .hidden(&[30])
+                .activation(Sigmoid)
+                .solver(Solver::Sgd)
+                .learning_rate(3.0)
+                .momentum(0.0, false)
+                .batch_size(10)
+                .max_epochs(1)
+                .early_stopping(false)
+                .scaling(Scaling::None);
+            fit(b, &mnist, mnist.labels())
         });
-        g.finish();
-        let mut g = c.benchmark_group(format!("{load}_small_batch_steps"));
-        g.sample_size(10).measurement_time(Duration::from_secs(4));
-        g.bench_function(&id, |b| {
-            b.iter(|| {
-                let mut clf = Classifier::builder()
-                    .hidden(&[128, 64])
-                    .batch_size(1)
-                    .max_epochs(1)
-                    .early_stopping(false)
-                    .scaling(Scaling::None)
-                    .seed(0)
-                    .build()
-                    .expect("params");
-                clf.fit(&small, small.labels()).expect("fit");
-                black_box(clf.is_fitted())
-            })
+        bench_fit(c, format!("{load}_small_batch_steps"), &id, 10, 4, || {
+            let b = Classifier::builder()
+                .hidden(&[128, 64])
+                .batch_size(1)
+                .max_epochs(1)
+                .early_stopping(false)
+                .scaling(Scaling::None);
+            fit(b, &small, small.labels())
         });
-        g.finish();
     }
     deepmultinet::set_num_threads(0);
 }

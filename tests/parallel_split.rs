@@ -29,6 +29,37 @@ fn run(
     (c, g)
 }
 
+/// For random batches of each size in `batches`: the cost and gradient on 2, 3 and 4
+/// threads within `tol` of one thread's (see [`assert_close`]), each bit-identical run to run.
+fn matches_one_thread(
+    net: &Network<SoftmaxCrossEntropy<f64>>,
+    batches: &[usize],
+    tol: f64,
+    rng: &mut Xoshiro256PlusPlus,
+) {
+    let (inputs, classes) = (net.inputs(), net.outputs());
+    for &m in batches {
+        let x = DMatrix::from_fn(inputs, m, |_, _| rng.random_range(-1.0..1.0));
+        let y: Vec<usize> = (0..m).map(|_| rng.random_range(0..classes)).collect();
+        let (c1, g1) = run(1, net, &x, &y);
+        for threads in [2, 3, 4] {
+            let (c, g) = run(threads, net, &x, &y);
+            assert_close((c, &g), (c1, &g1), tol, &format!("m={m} threads={threads}"));
+        }
+    }
+}
+
+/// A cost and gradient within `tol` (relative to the cost, and to the largest gradient
+/// value) of the one-thread reference.
+fn assert_close(got: (f64, &[f64]), want: (f64, &[f64]), tol: f64, what: &str) {
+    let ((c, g), (c1, g1)) = (got, want);
+    assert!((c - c1).abs() <= tol * c1.abs(), "{what}: {c} vs {c1}");
+    let scale = g1.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    for (i, (a, b)) in g.iter().zip(g1).enumerate() {
+        assert!((a - b).abs() <= tol * scale, "{what} θ[{i}]: {a} vs {b}");
+    }
+}
+
 #[test]
 fn split_batches_match_one_thread() {
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -40,25 +71,7 @@ fn split_batches_match_one_thread() {
         .init(Init::Glorot)
         .build(&mut rng)
         .unwrap();
-    for m in [7, 64, 101, 256] {
-        let x = DMatrix::from_fn(30, m, |_, _| rng.random_range(-1.0..1.0));
-        let y: Vec<usize> = (0..m).map(|_| rng.random_range(0..5)).collect();
-        let (c1, g1) = run(1, &net, &x, &y);
-        for threads in [2, 3, 4] {
-            let (c, g) = run(threads, &net, &x, &y);
-            assert!(
-                (c - c1).abs() <= 1e-12 * c1.abs(),
-                "m={m} threads={threads}: {c} vs {c1}"
-            );
-            let scale = g1.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-            for (a, b) in g.iter().zip(&g1) {
-                assert!(
-                    (a - b).abs() <= 1e-12 * scale,
-                    "m={m} threads={threads}: {a} vs {b}"
-                );
-            }
-        }
-    }
+    matches_one_thread(&net, &[7, 64, 101, 256], 1e-12, &mut rng);
     deepmultinet::set_num_threads(0);
 }
 
@@ -81,25 +94,7 @@ fn small_batches_split_by_ranges_of_theta_match_one_thread() {
         net.num_params() >= 1 << 16,
         "θ must be long enough to be split"
     );
-    for m in [1, 5, 31] {
-        let x = DMatrix::from_fn(300, m, |_, _| rng.random_range(-1.0..1.0));
-        let y: Vec<usize> = (0..m).map(|_| rng.random_range(0..7)).collect();
-        let (c1, g1) = run(1, &net, &x, &y);
-        for threads in [2, 3, 4] {
-            let (c, g) = run(threads, &net, &x, &y);
-            assert!(
-                (c - c1).abs() <= 1e-13 * c1.abs(),
-                "m={m} threads={threads}: {c} vs {c1}"
-            );
-            let scale = g1.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-            for (i, (a, b)) in g.iter().zip(&g1).enumerate() {
-                assert!(
-                    (a - b).abs() <= 1e-13 * scale,
-                    "m={m} threads={threads} θ[{i}]: {a} vs {b}"
-                );
-            }
-        }
-    }
+    matches_one_thread(&net, &[1, 5, 31], 1e-13, &mut rng);
     deepmultinet::set_num_threads(0);
 }
 
