@@ -185,6 +185,10 @@ fn check_all_heads() {
             "20-7-5-3 tanh/softmax/mse f64 λ=0.5",
             count_for(&mse, 64, 0.5),
         ),
+        (
+            "784-128-64-10 relu/softmax f32 λ=0.5, batches of 8 and 4 (first layer split by θ's ranges)",
+            count_for(&modern, 8, 0.5),
+        ),
     ] {
         println!(
             "{name}: {first} allocation(s) in the first call, {steady} in 6 later steps (cost_grad + Adam)"
@@ -202,6 +206,10 @@ fn check_all_heads() {
         (
             "20-7-5-3 tanh/softmax/mse f64, dropout 0.3",
             count_dropout_for(&mse, 64),
+        ),
+        (
+            "784-128-64-10 relu/softmax f32, dropout 0.3, batches of 8 and 4",
+            count_dropout_for(&modern, 8),
         ),
     ] {
         println!("{name}: {steady} allocation(s) in 6 later steps (cost_grad_dropout + Adam)");

@@ -16,21 +16,22 @@ fn run(
     net: &Network<SoftmaxCrossEntropy<f64>>,
     x: &DMatrix<f64>,
     y: &[usize],
+    lambda: f64,
 ) -> (f64, Vec<f64>) {
     deepmultinet::set_num_threads(threads);
     let mut ws = net.workspace(x.ncols());
     let mut g = vec![0.0; net.num_params()];
-    let c = net.cost_grad(&mut ws, x, y, 0.7, &mut g).unwrap();
+    let c = net.cost_grad(&mut ws, x, y, lambda, &mut g).unwrap();
     // A second call through the same (now split) workspace gives the same bits.
     let mut g2 = vec![0.0; net.num_params()];
-    let c2 = net.cost_grad(&mut ws, x, y, 0.7, &mut g2).unwrap();
+    let c2 = net.cost_grad(&mut ws, x, y, lambda, &mut g2).unwrap();
     assert_eq!(c.to_bits(), c2.to_bits());
     assert_eq!(g, g2);
     (c, g)
 }
 
-/// For random batches of each size in `batches`: the cost and gradient on 2, 3 and 4
-/// threads within `tol` of one thread's (see [`assert_close`]), each bit-identical run to run.
+/// For random batches of each size in `batches`, with λ = 0.7 and 0: the cost and gradient
+/// on 2, 3 and 4 threads within `tol` of one thread's (see [`assert_close`]), each bit-identical run to run.
 fn matches_one_thread(
     net: &Network<SoftmaxCrossEntropy<f64>>,
     batches: &[usize],
@@ -41,10 +42,13 @@ fn matches_one_thread(
     for &m in batches {
         let x = DMatrix::from_fn(inputs, m, |_, _| rng.random_range(-1.0..1.0));
         let y: Vec<usize> = (0..m).map(|_| rng.random_range(0..classes)).collect();
-        let (c1, g1) = run(1, net, &x, &y);
-        for threads in [2, 3, 4] {
-            let (c, g) = run(threads, net, &x, &y);
-            assert_close((c, &g), (c1, &g1), tol, &format!("m={m} threads={threads}"));
+        for lambda in [0.7, 0.0] {
+            let (c1, g1) = run(1, net, &x, &y, lambda);
+            for threads in [2, 3, 4] {
+                let (c, g) = run(threads, net, &x, &y, lambda);
+                let what = format!("m={m} λ={lambda} threads={threads}");
+                assert_close((c, &g), (c1, &g1), tol, &what);
+            }
         }
     }
 }

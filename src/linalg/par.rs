@@ -179,34 +179,45 @@ fn split_mut<T: Send, const N: usize>(
 }
 
 /// Runs `f(range_of(t), pieces)` for `t < parts` (on the pool, homed: [`run_homed`]),
-/// where the ranges, in units of `unit` elements, must be disjoint and inside `0..len/unit`
-/// (checked: a bad range panics before anything runs); each call gets those elements of
-/// every slice in `slices`. How work is split along uneven bounds (the first layer's share
-/// of each thread's range of θ, say). Allocates nothing.
+/// where the ranges must be ordered, disjoint and inside `0..len` (checked: a bad range
+/// panics before anything runs; `range_of` is called once per part, and the checked ranges
+/// are the ones used); each call gets those elements of every slice in `slices`. How work
+/// is split along uneven bounds (the first layer's share of each thread's range of θ, say).
+/// Allocates nothing.
 ///
 /// # Panics
-/// If a slice's length is not `len`, or the ranges overlap or leave `0..len/unit`.
+/// If a slice's length is not `len`, if `parts > MAX_PARTS`, or if the ranges overlap or
+/// leave `0..len`.
 pub(crate) fn for_each_range_mut<T: Send, const N: usize>(
     len: usize,
     parts: usize,
-    range_of: &(dyn Fn(usize) -> std::ops::Range<usize> + Sync),
+    range_of: &dyn Fn(usize) -> std::ops::Range<usize>,
     slices: [&mut [T]; N],
     f: &ChunkFn<'_, T, N>,
 ) {
+    assert!(
+        parts <= MAX_PARTS,
+        "for_each_range_mut: more parts than threads"
+    );
+    let ranges: [std::ops::Range<usize>; MAX_PARTS] =
+        std::array::from_fn(|t| if t < parts { range_of(t) } else { len..len });
     let mut end = 0;
-    for t in 0..parts {
-        let r = range_of(t);
+    for r in &ranges[..parts] {
         assert!(
             r.start >= end && r.start <= r.end && r.end <= len,
             "for_each_range_mut: ranges must be ordered, disjoint and inside the slices"
         );
         end = r.end;
     }
-    split_mut_by(len, 1, parts, range_of, slices, f);
+    if parts == 0 {
+        return;
+    }
+    split_mut_by(len, 1, parts, &|t| ranges[t].clone(), slices, f);
 }
 
 /// The engine of the splitting functions: `range_of(t)` (in units of `unit` elements, ordered
-/// and disjoint inside `0..units`, as every caller guarantees) for `t < parts`.
+/// and disjoint inside `0..units`, and the same on every call — as both callers guarantee:
+/// `part_range`, or the ranges `for_each_range_mut` checked and stored) for `t < parts`.
 fn split_mut_by<T: Send, const N: usize>(
     units: usize,
     unit: usize,

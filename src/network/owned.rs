@@ -15,7 +15,12 @@
 //!   the order of `t` (so the result does not depend on timing, but differs in the last
 //!   bits from the unsplit product, as a split batch's gradient does);
 //! * gradient: `∇W_1 = δ_1 Xᵀ/m + (λ/m) W_1`, where thread `t` writes exactly the elements
-//!   of its range (each element gets the bits it gets unsplit).
+//!   of its range (each element gets the bits the unsplit product gives for the same `δ_1`;
+//!   `δ_1` itself follows from the split forward pass, and the cost's `Σ W_1²` is summed
+//!   part by part in order).
+//!
+//! The partial sums live in the workspace, allocated (fallibly) by the first such pass and
+//! reused after it.
 //!
 //! The threads are homed ([`par::run_homed`]): thread `t` takes range `t` when it is free,
 //! as the optimiser's update does, so `W_1`'s ranges, their gradient and the optimiser's
@@ -40,14 +45,20 @@ const MIN_WEIGHTS: usize = 1 << 15;
 impl<L: OutputLoss> Network<L> {
     /// Into how many ranges a batch that is not split by samples computes its first layer:
     /// the optimiser's split of a θ of `n` values (one range per thread when θ is long
-    /// enough to be split), or 1 when the first layer is small.
+    /// enough to be split), or 1 when the first layer is small — or has so few inputs for
+    /// so many threads that adding the `parts` partial sums (on one thread) would cost more
+    /// than a quarter of a thread's share of the product (`4·parts² > inputs`).
     pub(super) fn owned_parts(&self, n: usize) -> usize {
         let sizes = self.layout.sizes();
-        let parts = par::available_parts();
-        if parts < 2 || n < UPDATE_SPLIT_MIN || sizes[0].saturating_mul(sizes[1]) < MIN_WEIGHTS {
+        let parts = par::available_parts().min(par::MAX_PARTS);
+        if parts < 2
+            || n < UPDATE_SPLIT_MIN
+            || sizes[0].saturating_mul(sizes[1]) < MIN_WEIGHTS
+            || 4 * parts * parts > sizes[0]
+        {
             1
         } else {
-            parts.min(par::MAX_PARTS)
+            parts
         }
     }
 
