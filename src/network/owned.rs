@@ -62,8 +62,9 @@ impl<L: OutputLoss> Network<L> {
         }
     }
 
-    /// The elements of `W_1` (column-major, `s_1 × s_0`) inside range `t` of the `parts`
-    /// ranges θ (`n` values) is updated in, for `t ≤ parts` (`t = parts` is the end).
+    /// Where range `t` of the `parts` ranges that θ (`n` values) is updated in starts,
+    /// counted in elements of `W_1` (column-major, `s_1 × s_0`) and clamped to them, for
+    /// `t ≤ parts` (`t = parts` gives the end).
     fn owned_weight_start(&self, t: usize, parts: usize, n: usize) -> usize {
         let w = self.layout.weight_range(0);
         let at = if t >= parts {
