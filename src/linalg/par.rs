@@ -119,6 +119,11 @@ pub(crate) fn part_range(t: usize, parts: usize, len: usize) -> std::ops::Range<
 pub(crate) type ChunkFn<'f, T, const N: usize> =
     dyn Fn(std::ops::Range<usize>, [&mut [T]; N]) + Sync + 'f;
 
+/// What [`for_each_range_mut`] runs for each part: the part's index, its range and that range
+/// of every slice.
+pub(crate) type PartFn<'f, T, const N: usize> =
+    dyn Fn(usize, std::ops::Range<usize>, [&mut [T]; N]) + Sync + 'f;
+
 /// Runs `f(range, pieces)` for contiguous ranges covering `0..len` (see [`range_parts`];
 /// `f(0..len, slices)` on this thread when there is one), handing each call its own
 /// sub-slices `slice[range]` of every slice in `slices` (each of length `len`): the safe way
@@ -174,11 +179,11 @@ fn split_mut<T: Send, const N: usize>(
         parts,
         &|t| part_range(t, parts, units),
         slices,
-        f,
+        &|_, r, pieces| f(r, pieces),
     );
 }
 
-/// Runs `f(range_of(t), pieces)` for `t < parts` (on the pool, homed: [`run_homed`]),
+/// Runs `f(t, range_of(t), pieces)` for `t < parts` (on the pool, homed: [`run_homed`]),
 /// where the ranges must be ordered, disjoint and inside `0..len` (checked: a bad range
 /// panics before anything runs; `range_of` is called once per part, and the checked ranges
 /// are the ones used); each call gets those elements of every slice in `slices`. How work
@@ -193,7 +198,7 @@ pub(crate) fn for_each_range_mut<T: Send, const N: usize>(
     parts: usize,
     range_of: &dyn Fn(usize) -> std::ops::Range<usize>,
     slices: [&mut [T]; N],
-    f: &ChunkFn<'_, T, N>,
+    f: &PartFn<'_, T, N>,
 ) {
     assert!(
         parts <= MAX_PARTS,
@@ -224,7 +229,7 @@ fn split_mut_by<T: Send, const N: usize>(
     parts: usize,
     range_of: &(dyn Fn(usize) -> std::ops::Range<usize> + Sync),
     slices: [&mut [T]; N],
-    f: &ChunkFn<'_, T, N>,
+    f: &PartFn<'_, T, N>,
 ) {
     let len = units.saturating_mul(unit);
     for s in &slices {
@@ -235,7 +240,7 @@ fn split_mut_by<T: Send, const N: usize>(
         let r = if parts == 1 { range_of(0) } else { 0..units };
         if r.start <= r.end && r.end <= units {
             let (start, end) = (r.start * unit, r.end * unit);
-            f(r, slices.map(|s| &mut s[start..end]));
+            f(0, r, slices.map(|s| &mut s[start..end]));
         }
         return;
     }
@@ -259,7 +264,7 @@ fn split_mut_by<T: Send, const N: usize>(
             let pieces = bases
                 .0
                 .map(|p| unsafe { std::slice::from_raw_parts_mut(p.add(start), end - start) });
-            f(range, pieces);
+            f(t, range, pieces);
         }
     });
 }

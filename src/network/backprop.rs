@@ -20,6 +20,18 @@ use crate::targets::Targets;
 use nalgebra::DMatrixView;
 use num_traits::{One, Zero};
 
+/// Writes `reg · w` into `g` (the regularisation term a weight gradient's GEMM then adds to
+/// with β = 1) and returns `Σ w²`, summed in `f64` in element order.
+pub(super) fn regularisation_start<T: Scalar>(g: &mut [T], w: &[T], reg: T) -> f64 {
+    let mut sum = 0.0;
+    for (gi, &wi) in g.iter_mut().zip(w) {
+        *gi = reg * wi;
+        let wi = wi.as_f64();
+        sum += wi * wi;
+    }
+    sum
+}
+
 impl<L: OutputLoss> Network<L> {
     /// Backward pass after [`forward_raw`](Self::forward_raw) over this part's samples.
     ///
@@ -77,17 +89,13 @@ impl<L: OutputLoss> Network<L> {
                     gw,
                 );
             } else {
-                let mut gw = nalgebra::DMatrixViewMut::from_slice(gw, out, inp);
                 let beta = if lambda > zero {
-                    for (g, &wi) in gw.iter_mut().zip(w.iter()) {
-                        *g = reg * wi;
-                        let wi = wi.as_f64();
-                        reg_sum += wi * wi;
-                    }
+                    reg_sum += regularisation_start(gw, &theta[self.layout.weight_range(l)], reg);
                     one
                 } else {
                     zero
                 };
+                let mut gw = nalgebra::DMatrixViewMut::from_slice(gw, out, inp);
                 if l == 0 {
                     gemm(inv_m, &delta, &transposed(x), beta, &mut gw);
                 } else {

@@ -27,12 +27,12 @@
 //! state stay in the cache of the core that updates them.
 
 use super::Network;
+use super::backprop::regularisation_start;
 use crate::error::Result;
 use crate::linalg::par::{self, UPDATE_SPLIT_MIN, for_each_column_range_mut, for_each_range_mut};
 use crate::linalg::{gemm_or_panic as gemm, transposed};
 use crate::loss::OutputLoss;
 use crate::memory;
-use crate::scalar::Scalar;
 use nalgebra::{DMatrixView, DMatrixViewMut};
 use num_traits::{One, Zero};
 use std::ops::Range;
@@ -159,15 +159,9 @@ impl<L: OutputLoss> Network<L> {
         };
         let sums: [AtomicU64; par::MAX_PARTS] = std::array::from_fn(|_| AtomicU64::new(0));
         let range_of = |t: usize| self.owned_weights(t, parts, n);
-        for_each_range_mut(gw.len(), parts, &range_of, [gw], &|r, [g]| {
-            let t = (0..parts).find(|&t| range_of(t) == r).unwrap_or(0);
+        for_each_range_mut(gw.len(), parts, &range_of, [gw], &|t, r, [g]| {
             if regularise {
-                let mut sum = 0.0;
-                for (gi, &wi) in g.iter_mut().zip(&w[r.clone()]) {
-                    *gi = reg * wi;
-                    let wi = wi.as_f64();
-                    sum += wi * wi;
-                }
+                let sum = regularisation_start(g, &w[r.clone()], reg);
                 sums[t].store(sum.to_bits(), Ordering::Relaxed);
             }
             par::as_split_part(|| {
