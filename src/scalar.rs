@@ -45,6 +45,8 @@ pub trait Scalar:
     fn of(x: f64) -> Self;
     /// Converts to `f64` (exact).
     fn as_f64(self) -> f64;
+    /// Converts a byte (exact; a loop of it vectorises).
+    fn of_u8(p: u8) -> Self;
     /// Converts a count or index.
     fn of_usize(n: usize) -> Self {
         Self::of(n as f64)
@@ -93,6 +95,10 @@ macro_rules! impl_scalar {
             #[inline(always)]
             fn as_f64(self) -> f64 {
                 self as f64
+            }
+            #[inline(always)]
+            fn of_u8(p: u8) -> Self {
+                <$t>::from(p)
             }
             #[inline(always)]
             fn max_finite() -> Self {

@@ -206,7 +206,7 @@ fn batch_buffers_and_dense_targets_of_huge_sizes_are_too_large() {
         assert_eq!(b.capacity(), usize::MAX);
         let x = DMatrix::from_element(784, 2, 0.5);
         assert_eq!(
-            too_large(b.gather(&x.as_view(), &y, &[1]).unwrap_err()).0,
+            too_large(b.gather(x.as_view(), &y, &[1]).unwrap_err()).0,
             "mini-batch buffer"
         );
 

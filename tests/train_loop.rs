@@ -637,3 +637,59 @@ fn a_saturating_head_with_a_runaway_learning_rate_is_caught_by_the_parameters() 
     assert!(max_abs > limit && limit >= 1e6, "{max_abs:e} vs {limit:e}");
     assert_eq!(bits(net.params()), bits(&before), "the last good θ is back");
 }
+
+/// Training from pixels kept as bytes (`ByteSamples`) gives the θ of training from the
+/// matrix of their values (`Dataset::from_u8`), bit for bit: the same batches, in the same
+/// order, hold the same values. Samples of the wrong width are an error before any step.
+#[test]
+fn training_from_bytes_matches_training_from_their_values() {
+    use deepmultinet::data::{ByteSamples, Dataset};
+    let (features, m) = (49, 600);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+    let labels: Vec<usize> = (0..m).map(|j| j % 3).collect();
+    // Class k brightens its third of the pixels.
+    let pixels: Vec<u8> = (0..features * m)
+        .map(|k| {
+            let (j, r) = (k / features, k % features);
+            let base = if r * 3 / features == labels[j] {
+                160.0
+            } else {
+                40.0
+            };
+            let e: f64 = StandardNormal.sample(&mut rng);
+            (base + 40.0 * e).clamp(0.0, 255.0) as u8
+        })
+        .collect();
+    let bytes = ByteSamples::<f32>::unit(features, &pixels).unwrap();
+    let values = Dataset::<f32>::from_u8(features, &pixels, labels.clone(), 3).unwrap();
+    let config = TrainConfig {
+        epochs: 4,
+        batch_size: 32,
+        ..Default::default()
+    };
+    let run = |x: deepmultinet::data::Inputs<'_, f32>| {
+        let mut net = Network::builder(features)
+            .hidden(20, Relu)
+            .output(3, SoftmaxCrossEntropy::<f32>::new())
+            .init(Init::He)
+            .build(&mut Xoshiro256PlusPlus::seed_from_u64(5))
+            .unwrap();
+        let mut adam = Adam::new(AdamConfig::default()).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
+        fit(&mut net, &mut adam, x, &labels, &config, &mut rng).unwrap();
+        net
+    };
+    let (a, b) = (run(bytes.into()), run(values.features().into()));
+    let f32_bits = |n: &Network<SoftmaxCrossEntropy<f32>>| -> Vec<u32> {
+        n.params().iter().map(|v| v.to_bits()).collect()
+    };
+    assert_eq!(f32_bits(&a), f32_bits(&b));
+    assert!(a.accuracy(values.features(), &labels).unwrap() > 0.9);
+
+    let narrow = ByteSamples::<f32>::unit(features - 1, &pixels[..(features - 1) * m]).unwrap();
+    let mut net = a.clone();
+    let mut adam = Adam::new(AdamConfig::default()).unwrap();
+    let err = fit(&mut net, &mut adam, narrow, &labels, &config, &mut rng).unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
+    assert_eq!(f32_bits(&net), f32_bits(&a));
+}

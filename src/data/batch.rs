@@ -4,6 +4,7 @@
 //! `indices[j]` of the data becomes column `j` of the batch. The buffers are allocated once
 //! for the largest batch; gathering then only copies.
 
+use crate::data::Inputs;
 use crate::error::{Error, Result};
 use crate::linalg::par;
 use crate::linalg::simd::prefetch;
@@ -26,7 +27,7 @@ pub(super) const PARALLEL_GATHER: usize = 1 << 14;
 /// let labels = [7usize, 8, 9];
 /// let y: Targets<f64> = (&labels).into();
 /// let mut b = BatchBuffer::new(2, 10, 2, &y);
-/// b.gather(&x.as_view(), &y, &[2, 0])?;
+/// b.gather(&x, &y, &[2, 0])?;
 /// assert_eq!(b.x().column(0)[1], 2.1);
 /// assert_eq!(b.labels(), Some(&[9usize, 7][..]));
 /// # Ok::<(), deepmultinet::Error>(())
@@ -131,12 +132,14 @@ impl<T: Scalar> BatchBuffer<T> {
     /// `x`'s rows, `y`'s kind or rows, or the sample counts of `x` and `y` do not fit the
     /// buffers; [`Error::TooLarge`] if [`new`](Self::new) could not allocate them and they
     /// still cannot be.
-    pub fn gather(
+    pub fn gather<'x>(
         &mut self,
-        x: &DMatrixView<'_, T>,
+        x: impl Into<Inputs<'x, T>>,
         y: &Targets<'_, T>,
         indices: &[usize],
     ) -> Result<()> {
+        let x: Inputs<'x, T> = x.into();
+        let (rows, cols) = (x.features(), x.samples());
         if indices.is_empty() || indices.len() > self.capacity() {
             return Err(crate::check::invalid(
                 "number of batch indices",
@@ -144,45 +147,49 @@ impl<T: Scalar> BatchBuffer<T> {
                 "at least 1 and at most the buffer's capacity",
             ));
         }
-        if x.nrows() != self.x.nrows() {
+        if rows != self.x.nrows() {
             return Err(Error::shape(
                 "mini-batch rows (inputs)",
                 self.x.nrows(),
-                x.nrows(),
+                rows,
             ));
         }
-        if y.len() != x.ncols() {
-            return Err(Error::shape("number of targets", x.ncols(), y.len()));
+        if y.len() != cols {
+            return Err(Error::shape("number of targets", cols, y.len()));
         }
-        if let Some(&bad) = indices.iter().find(|&&i| i >= x.ncols()) {
-            crate::check::index("sample", bad, x.ncols())?;
+        if let Some(&bad) = indices.iter().find(|&&i| i >= cols) {
+            crate::check::index("sample", bad, cols)?;
         }
         self.allocate()?;
-        let (rows, len) = (x.nrows(), indices.len());
-        // Column by column as slices (a `memcpy` each). The columns are scattered over the
-        // whole data set, so each one is a fresh trip to memory: large batches are gathered
-        // on every thread (more trips in flight), and each part prefetches the column
-        // `AHEAD` places on, to overlap those trips with its copying.
+        let len = indices.len();
+        // Column by column (a `memcpy` each, or a table look-up per byte). The columns are
+        // scattered over the whole data set, so each one is a fresh trip to memory: large
+        // batches are gathered on every thread (more trips in flight), and each part
+        // prefetches the column `AHEAD` places on, to overlap those trips with its copying.
         let parts = if rows.saturating_mul(len) >= PARALLEL_GATHER {
             par::available_parts()
         } else {
             1
         };
         let dst = &mut self.x.as_mut_slice()[..rows * len];
-        par::for_each_column_range_mut(rows, len, parts, [dst], &|cols, [dst]| {
-            const AHEAD: usize = 4;
-            let idx = &indices[cols];
-            for &i in idx.iter().take(AHEAD) {
-                prefetch(x.column(i).as_slice());
-            }
-            for (j, dst) in dst.chunks_exact_mut(rows.max(1)).enumerate() {
-                let Some(&i) = idx.get(j) else { break };
-                if let Some(&next) = idx.get(j + AHEAD) {
-                    prefetch(x.column(next).as_slice());
-                }
-                dst.copy_from_slice(x.column(i).as_slice());
-            }
-        });
+        match &x {
+            Inputs::Matrix(x) => gather_columns(
+                rows,
+                indices,
+                parts,
+                dst,
+                |i, dst| dst.copy_from_slice(x.column(i).as_slice()),
+                |i| prefetch(x.column(i).as_slice()),
+            ),
+            Inputs::Bytes(b) => gather_columns(
+                rows,
+                indices,
+                parts,
+                dst,
+                |i, dst| b.decode(i, dst),
+                |i| prefetch(b.sample(i).unwrap_or_default()),
+            ),
+        }
         match (y, &mut self.dense) {
             (Targets::Labels(l), None) => {
                 for (dst, &i) in self.labels.iter_mut().zip(indices) {
@@ -235,4 +242,32 @@ impl<T: Scalar> BatchBuffer<T> {
             Some(_) => None,
         }
     }
+}
+
+/// Fills the `rows × indices.len()` column-major `dst` with the samples `indices` of the data,
+/// in `parts` column ranges: `copy(i, column)` writes sample `i`'s values, `ahead(i)` starts
+/// loading its data.
+fn gather_columns<T: Scalar>(
+    rows: usize,
+    indices: &[usize],
+    parts: usize,
+    dst: &mut [T],
+    copy: impl Fn(usize, &mut [T]) + Sync,
+    ahead: impl Fn(usize) + Sync,
+) {
+    // Measured: prefetching 15 columns of bytes ahead instead of 4 gathers no faster.
+    const AHEAD: usize = 4;
+    par::for_each_column_range_mut(rows, indices.len(), parts, [dst], &|cols, [dst]| {
+        let idx = &indices[cols];
+        for &i in idx.iter().take(AHEAD) {
+            ahead(i);
+        }
+        for (j, dst) in dst.chunks_exact_mut(rows.max(1)).enumerate() {
+            let Some(&i) = idx.get(j) else { break };
+            if let Some(&next) = idx.get(j + AHEAD) {
+                ahead(next);
+            }
+            copy(i, dst);
+        }
+    });
 }

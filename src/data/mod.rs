@@ -19,6 +19,10 @@
 //! Samples are columns, so a mini-batch is a column range of the column-major matrix:
 //! [`Dataset::batch`] returns a zero-copy view together with the matching labels.
 //!
+//! The training loops read [`Inputs`]: a matrix, or [`ByteSamples`] — images kept as their
+//! bytes (a quarter of an `f32` matrix's memory, and of what each epoch reads), decoded into
+//! each gathered batch with the values [`Dataset::from_u8`] gives.
+//!
 //! # Examples
 //!
 //! ```
@@ -45,11 +49,13 @@ mod batch;
 pub mod csv;
 pub mod idx;
 mod image;
+mod inputs;
 pub mod limits;
 pub mod mat;
 pub mod paths;
 
 pub use batch::BatchBuffer;
+pub use inputs::{ByteSamples, Inputs};
 pub(crate) mod excerpt;
 mod inflate;
 pub(crate) mod source;
@@ -177,10 +183,46 @@ impl<T: Scalar> Dataset<T> {
             ));
         }
         // p / 255 correctly rounded in f64, then converted: a 256-entry table.
-        let table: Vec<T> = (0..=255u8).map(|p| T::of(f64::from(p) / 255.0)).collect();
+        let table = inputs::unit_table::<T>();
         let data: Vec<T> = pixels.iter().map(|&p| table[usize::from(p)]).collect();
         let m = labels.len();
         Self::new(DMatrix::from_vec(features, m, data), labels, num_classes)
+    }
+
+    /// The features as bytes, samples one after another: the inverse of
+    /// [`from_u8`](Self::from_u8), for training from [`ByteSamples`] (a quarter of an `f32`
+    /// matrix's memory; the same values, so the same θ).
+    ///
+    /// ```
+    /// use deepmultinet::data::{ByteSamples, Dataset};
+    /// let pixels = [0u8, 255, 51, 102];
+    /// let ds = Dataset::<f32>::from_u8(2, &pixels, vec![0, 1], 2)?;
+    /// let bytes = ds.to_u8()?;
+    /// assert_eq!(bytes, pixels);
+    /// assert_eq!(&ByteSamples::<f32>::unit(2, &bytes)?.to_matrix()?, ds.features());
+    /// # Ok::<(), deepmultinet::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a feature that is not `p / 255` (as `from_u8` makes
+    /// it) for a byte `p`; [`Error::TooLarge`] if the bytes cannot be allocated.
+    pub fn to_u8(&self) -> Result<Vec<u8>> {
+        let table = inputs::unit_table::<T>();
+        let mut bytes = memory::try_with_capacity("dataset bytes", self.features.len())?;
+        for &v in self.features.iter() {
+            let p = (v.as_f64() * 255.0).round();
+            match (0.0..=255.0).contains(&p).then_some(p as u8) {
+                Some(p) if table[usize::from(p)] == v => bytes.push(p),
+                _ => {
+                    return Err(check::invalid(
+                        "dataset feature",
+                        v.as_f64(),
+                        "p / 255 for a byte p (as Dataset::from_u8 makes it)",
+                    ));
+                }
+            }
+        }
+        Ok(bytes)
     }
 
     /// Sets the image shape of each sample.

@@ -208,7 +208,7 @@ fn gathered_batches_hold_the_selected_columns() {
     for len in [300, 299, 5, 1] {
         let mut b = BatchBuffer::new(97, 7, 300, &y);
         let idx = &order[..len];
-        b.gather(&view, &y, idx).unwrap();
+        b.gather(view, &y, idx).unwrap();
         assert_eq!(b.len(), len);
         for (j, &i) in idx.iter().enumerate() {
             assert_eq!(b.x().column(j), view.column(i), "len {len} column {j}");
@@ -218,4 +218,147 @@ fn gathered_batches_hold_the_selected_columns() {
             &idx.iter().map(|i| i % 7).collect::<Vec<_>>()[..]
         );
     }
+}
+
+/// Bytes gather into the values of their table, the same values as the matrix of those
+/// values (one thread and split across the pool), with the same checks of indices and rows.
+#[test]
+fn byte_batches_hold_the_values_of_the_selected_samples() {
+    use super::{ByteSamples, Inputs};
+    let pixels: Vec<u8> = (0..97 * 700)
+        .map(|k| ((k * 37 + k / 97) % 256) as u8)
+        .collect();
+    let bytes = ByteSamples::<f32>::unit(97, &pixels).unwrap();
+    // Both scalars decode `p / 255` by vectorised division (the table's values, checked).
+    assert!(bytes.unit && ByteSamples::<f64>::unit(97, &pixels).unwrap().unit);
+    let matrix = bytes.to_matrix().unwrap();
+    assert_eq!(matrix[(3, 2)], f32::from(pixels[2 * 97 + 3]) / 255.0);
+    let labels: Vec<usize> = (0..700).map(|c| c % 7).collect();
+    let y: crate::Targets<'_, f32> = (&labels).into();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+    let mut order: Vec<usize> = (0..700).collect();
+    rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
+    for len in [300, 299, 5, 1] {
+        let (mut a, mut b) = (
+            BatchBuffer::new(97, 7, 300, &y),
+            BatchBuffer::new(97, 7, 300, &y),
+        );
+        a.gather(bytes, &y, &order[..len]).unwrap();
+        b.gather(&matrix, &y, &order[..len]).unwrap();
+        assert_eq!(a.x(), b.x(), "len {len}");
+        assert_eq!(a.labels(), b.labels());
+        let j = order[len - 1];
+        assert_eq!(a.x()[(96, len - 1)], f32::from(pixels[j * 97 + 96]) / 255.0);
+    }
+    let mut a = BatchBuffer::new(97, 7, 300, &y);
+    assert!(matches!(
+        a.gather(bytes, &y, &[700]),
+        Err(Error::IndexOutOfRange {
+            index: 700,
+            len: 700,
+            ..
+        })
+    ));
+    let short = ByteSamples::<f32>::unit(96, &pixels[..96 * 700]).unwrap();
+    assert!(matches!(
+        a.gather(short, &y, &[0]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let inputs: Inputs<'_, f32> = short.into();
+    assert_eq!((inputs.features(), inputs.samples()), (96, 700));
+    // Any other table is looked up byte by byte.
+    let table: [f32; 256] = std::array::from_fn(|p| p as f32 * 2.0 - 1.0);
+    let other = ByteSamples::with_table(97, &pixels, table).unwrap();
+    assert!(!other.unit);
+    a.gather(other, &y, &order[..300]).unwrap();
+    assert_eq!(
+        a.x(),
+        other.to_matrix().unwrap().select_columns(&order[..300])
+    );
+    assert_eq!(
+        a.x()[(5, 7)],
+        f32::from(pixels[order[7] * 97 + 5]) * 2.0 - 1.0
+    );
+}
+
+/// Byte samples reject what they cannot hold: no features, a partial or empty sample, a
+/// table value that is not finite, an IDX array whose data does not match its dimensions.
+#[test]
+fn byte_samples_reject_bad_shapes() {
+    use super::ByteSamples;
+    use super::idx::IdxArray;
+    let bytes = [1u8, 2, 3, 4, 5, 6];
+    assert!(matches!(
+        ByteSamples::<f64>::unit(0, &bytes),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        ByteSamples::<f64>::unit(4, &bytes),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        ByteSamples::<f64>::unit(3, &[]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let mut table = [0.5f64; 256];
+    table[200] = f64::NAN;
+    assert!(matches!(
+        ByteSamples::with_table(3, &bytes, table),
+        Err(Error::InvalidParameter { .. })
+    ));
+    table[200] = 2.0;
+    let x = ByteSamples::with_table(3, &bytes, table).unwrap();
+    assert_eq!(
+        (x.samples(), x.value(200), x.sample(1)),
+        (2, 2.0, Some(&bytes[3..]))
+    );
+    assert_eq!(x.sample(2), None);
+    let bad = IdxArray {
+        dims: vec![2, 2, 2],
+        data: vec![0; 7],
+    };
+    assert!(matches!(
+        ByteSamples::<f32>::from_idx(&bad),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let flat = IdxArray {
+        dims: vec![8],
+        data: vec![0; 8],
+    };
+    assert!(matches!(
+        ByteSamples::<f32>::from_idx(&flat),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let huge = IdxArray {
+        dims: vec![2, usize::MAX, 2],
+        data: vec![0; 8],
+    };
+    assert!(matches!(
+        ByteSamples::<f32>::from_idx(&huge),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let ok = IdxArray {
+        dims: vec![2, 2, 2],
+        data: vec![51; 8],
+    };
+    let x = ByteSamples::<f32>::from_idx(&ok).unwrap();
+    assert_eq!((x.features(), x.samples(), x.value(51)), (4, 2, 0.2));
+}
+
+/// `to_u8` inverts `from_u8` for every byte, and refuses a value no byte stands for.
+#[test]
+fn dataset_bytes_round_trip() {
+    let pixels: Vec<u8> = (0..=255u8).collect();
+    let labels = vec![0; 256];
+    let ds = Dataset::<f32>::from_u8(1, &pixels, labels.clone(), 1).unwrap();
+    assert_eq!(ds.to_u8().unwrap(), pixels);
+    let ds64 = Dataset::<f64>::from_u8(1, &pixels, labels, 1).unwrap();
+    assert_eq!(ds64.to_u8().unwrap(), pixels);
+    let odd = Dataset::new(DMatrix::from_element(1, 2, 0.5f32), vec![0, 0], 1).unwrap();
+    assert!(matches!(odd.to_u8(), Err(Error::InvalidParameter { value, .. }) if value == 0.5));
+    let off = 51.0f32 / 255.0 + f32::EPSILON;
+    let near = Dataset::new(DMatrix::from_element(1, 1, off), vec![0], 1).unwrap();
+    assert!(near.to_u8().is_err());
+    let neg = Dataset::new(DMatrix::from_element(1, 1, -1.0f32), vec![0], 1).unwrap();
+    assert!(neg.to_u8().is_err());
 }

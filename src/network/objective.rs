@@ -189,7 +189,7 @@ impl<'a, L: OutputLoss> MiniBatchObjective<'a, L> {
         let cap = batch_size.min(x.ncols());
         let mut batch = BatchBuffer::try_new(net.inputs(), net.outputs(), cap, &y)?;
         let first: Vec<usize> = (0..cap).collect();
-        batch.gather(&x, &y, &first)?;
+        batch.gather(x, &y, &first)?;
         let ws = net.try_workspace(cap)?;
         Ok(MiniBatchObjective {
             net,
@@ -206,7 +206,7 @@ impl<'a, L: OutputLoss> MiniBatchObjective<'a, L> {
     /// # Errors
     /// As [`BatchBuffer::gather`].
     pub fn select(&mut self, indices: &[usize]) -> Result<()> {
-        self.batch.gather(&self.x, &self.y, indices)
+        self.batch.gather(self.x, &self.y, indices)
     }
 
     /// Number of samples in the current mini-batch.

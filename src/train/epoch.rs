@@ -6,7 +6,7 @@ use super::config::TrainConfig;
 use super::evaluate::count_correct;
 use super::event::{Event, Observer};
 use super::guard::DivergenceGuard;
-use crate::data::BatchBuffer;
+use crate::data::{BatchBuffer, Inputs};
 use crate::error::{Divergence, Error, Result};
 use crate::loss::OutputLoss;
 use crate::network::{Dropout, Network, Workspace};
@@ -89,7 +89,7 @@ pub struct EpochSummary {
 /// ```
 #[derive(Debug)]
 pub struct EpochRunner<'d, T: Scalar> {
-    x: DMatrixView<'d, T>,
+    x: Inputs<'d, T>,
     y: Targets<'d, T>,
     lambda: T,
     batch_size: usize,
@@ -117,14 +117,14 @@ impl<'d, T: Scalar> EpochRunner<'d, T> {
     /// [`Error::EmptyBatch`] or [`Error::LabelOutOfRange`] for data that does not fit `net`.
     pub fn new<L: OutputLoss<Scalar = T>>(
         net: &Network<L>,
-        x: impl Into<DMatrixView<'d, T>>,
+        x: impl Into<Inputs<'d, T>>,
         y: impl Into<Targets<'d, T>>,
         config: &TrainConfig,
     ) -> Result<Self> {
         config.check()?;
         let (x, y) = (x.into(), y.into());
-        check_data(net, &x, &y, "training")?;
-        let m = x.ncols();
+        check_inputs(net, &x, &y, "training")?;
+        let m = x.samples();
         let bs = config.batch_size.min(m);
         let track_grad = config.grad_tol > 0.0;
         let n = net.num_params();
@@ -183,7 +183,7 @@ impl<'d, T: Scalar> EpochRunner<'d, T> {
 
     /// Training samples.
     pub fn samples(&self) -> usize {
-        self.x.ncols()
+        self.x.samples()
     }
 
     /// Steps per epoch.
@@ -241,7 +241,7 @@ impl<'d, T: Scalar> EpochRunner<'d, T> {
         let mut stopped = false;
         self.grad_sum.fill(T::zero());
         for (b, idx) in self.order.chunks(self.batch_size).enumerate() {
-            self.buf.gather(&self.x, &self.y, idx)?;
+            self.buf.gather(self.x, &self.y, idx)?;
             let (ws, x, y) = (&mut self.ws, self.buf.x(), self.buf.targets());
             let cost = match &self.dropout {
                 None => net.cost_grad(ws, x, y, self.lambda, &mut self.grad)?,
@@ -340,4 +340,27 @@ pub(super) fn check_data<L: OutputLoss>(
 ) -> Result<()> {
     let m = net.check_batch(x, context)?;
     y.check(net.outputs(), m)
+}
+
+/// Checks that training inputs fit `net` (features, at least one sample, targets).
+fn check_inputs<L: OutputLoss>(
+    net: &Network<L>,
+    x: &Inputs<'_, L::Scalar>,
+    y: &Targets<'_, L::Scalar>,
+    context: &'static str,
+) -> Result<()> {
+    match x {
+        Inputs::Matrix(x) => check_data(net, x, y, context),
+        Inputs::Bytes(b) => {
+            // A `ByteSamples` holds at least one sample; only the features can differ.
+            if b.features() != net.inputs() {
+                return Err(Error::shape(
+                    format!("{context}: sample features (network inputs)"),
+                    net.inputs(),
+                    b.features(),
+                ));
+            }
+            y.check(net.outputs(), b.samples())
+        }
+    }
 }

@@ -81,6 +81,7 @@ pub use guard::DivergenceGuard;
 pub use history::{EpochRecord, History, TrainStop};
 pub use progress::{BarProgress, PrintProgress};
 
+use crate::data::Inputs;
 use crate::error::{Divergence, Error, Result};
 use crate::loss::OutputLoss;
 use crate::network::{Dropout, Network, NetworkObjective};
@@ -126,7 +127,7 @@ pub struct Trainer<'v, T: Scalar> {
 pub fn fit<'d, L, O, R>(
     net: &mut Network<L>,
     optimizer: &mut O,
-    x: impl Into<DMatrixView<'d, L::Scalar>>,
+    x: impl Into<Inputs<'d, L::Scalar>>,
     y: impl Into<Targets<'d, L::Scalar>>,
     config: &TrainConfig,
     rng: &mut R,
@@ -266,7 +267,7 @@ impl<'v, T: Scalar> Trainer<'v, T> {
         &self,
         net: &mut Network<L>,
         optimizer: &mut O,
-        x: impl Into<DMatrixView<'d, T>>,
+        x: impl Into<Inputs<'d, T>>,
         y: impl Into<Targets<'d, T>>,
         rng: &mut R,
         observer: &mut dyn Observer<T>,
