@@ -59,7 +59,7 @@ impl<T: Scalar> SimdLoop for UnitDecode<'_, T> {
 /// assert_eq!(&x.to_matrix()?, same.features());
 /// # Ok::<(), deepmultinet::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, PartialEq)]
 pub struct ByteSamples<'d, T: Scalar> {
     bytes: &'d [u8],
     features: usize,
@@ -184,6 +184,17 @@ impl<'d, T: Scalar> ByteSamples<'d, T> {
         let mut v = crate::memory::try_with_capacity("byte samples' matrix", self.bytes.len())?;
         v.extend(self.bytes.iter().map(|&p| self.table[usize::from(p)]));
         Ok(DMatrix::from_vec(self.features, self.samples(), v))
+    }
+}
+
+/// The shape and scaling, not the bytes (a data set's worth of them).
+impl<T: Scalar> std::fmt::Debug for ByteSamples<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ByteSamples")
+            .field("features", &self.features)
+            .field("samples", &self.samples())
+            .field("unit", &self.unit)
+            .finish_non_exhaustive()
     }
 }
 

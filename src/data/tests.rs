@@ -362,3 +362,15 @@ fn dataset_bytes_round_trip() {
     let neg = Dataset::new(DMatrix::from_element(1, 1, -1.0f32), vec![0], 1).unwrap();
     assert!(neg.to_u8().is_err());
 }
+
+/// A byte set's `Debug` shows its shape, not its (data set's worth of) bytes.
+#[test]
+fn byte_samples_debug_is_short() {
+    let bytes = vec![7u8; 784 * 100];
+    let x = super::ByteSamples::<f32>::unit(784, &bytes).unwrap();
+    let s = format!("{x:?}");
+    assert_eq!(
+        s,
+        "ByteSamples { features: 784, samples: 100, unit: true, .. }"
+    );
+}
