@@ -5,7 +5,8 @@
 //! ```text
 //! cargo run --release --example mnist_adam [-- --seed 0 --epochs 25 --batch 64 --lr 0.002
 //!     --activation elu(1) --dropout 0.05 --schedule cosine --min-lr 0 --warmup 0 --lambda 0
-//!     --weight-decay 0 --average-from 0 --validation 0 --data DIR --out DIR --threads N]
+//!     --weight-decay 0 --average-from 0 --validation 0 --inputs bytes --data DIR --out DIR
+//!     --threads N]
 //! ```
 //!
 //! Data: Fashion-MNIST's 60,000 training and 10,000 test images (`--data DIR` with the four
@@ -87,24 +88,29 @@
 //! the first layer's filters masked by it, and the activation functions.
 //!
 //! Ends with `result: test_acc=… epochs=… seconds=… seconds_per_epoch=… epoch_over_steps=…
-//! activation=… average_from=… dropout=… schedule=… seed=… threads=… theta=…` (`seconds` is the whole
-//! training run with any per-epoch validation; `seconds_per_epoch` the median time of an
-//! epoch's training loop alone; `epoch_over_steps` that time over `batches × step`, the step
-//! timed afterwards on one fixed batch — what shuffling and gathering add).
+//! inputs=… activation=… average_from=… dropout=… schedule=… seed=… threads=… theta=…`
+//! (`seconds` is the whole training run with any per-epoch validation; `seconds_per_epoch`
+//! the median time of an epoch's training loop alone; `epoch_over_steps` what shuffling and
+//! gathering add: after training, five paired rounds on copies of the network, each an
+//! epoch and then as many steps on the fit set's batches in order, and the median of the
+//! rounds' epoch / steps). The epochs read
+//! the training images as their bytes (`data::ByteSamples`: 47 MB for 60,000 images, a
+//! quarter of the `f32` matrix); `--inputs f32` reads the `f32` matrix instead, with the same
+//! θ bit for bit.
 
 mod common;
 mod pictures;
 
 use common::Args;
 use deepmultinet::data::idx::load_fashion_mnist;
-use deepmultinet::data::{FASHION_MNIST_CLASSES, paths};
+use deepmultinet::data::{ByteSamples, FASHION_MNIST_CLASSES, Inputs, paths};
 use deepmultinet::inspect;
 use deepmultinet::metrics::ConfusionMatrix;
 use deepmultinet::network::Dropout;
 use deepmultinet::optim::{Adam, AdamConfig, Schedule};
 use deepmultinet::plot::{self, Series};
 use deepmultinet::prelude::*;
-use deepmultinet::train::{BarProgress, WeightAverage};
+use deepmultinet::train::{BarProgress, DivergenceGuard, EpochRunner, WeightAverage};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::path::PathBuf;
@@ -156,6 +162,7 @@ fn main_result() -> Result<()> {
             "warmup",
             "validation",
             "data",
+            "inputs",
             "out",
         ],
         &[],
@@ -177,6 +184,7 @@ fn main_result() -> Result<()> {
     let warmup_epochs: usize = args.get("warmup", 0)?;
     let validation: f64 = args.get("validation", DEFAULT_VALIDATION)?;
     let data: PathBuf = args.get("data", paths::fashion_dir())?;
+    let inputs_arg: String = args.get("inputs", "bytes".to_string())?;
     let out = args.out_dir("mnist_adam")?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
 
@@ -279,11 +287,23 @@ fn main_result() -> Result<()> {
         BarProgress::new(),
         WeightAverage::from_epoch(first_averaged),
     );
+    // The training images as their bytes (a quarter of the f32 matrix's memory for each
+    // epoch to read; the same values, so the same θ), or as the f32 matrix.
+    let fit_bytes = fit_set.to_u8()?;
+    let fit_x: Inputs<'_, f32> = match inputs_arg.as_str() {
+        "bytes" => ByteSamples::unit(784, &fit_bytes)?.into(),
+        "f32" => fit_set.features().into(),
+        other => {
+            return Err(Error::InvalidConfig(format!(
+                "--inputs: `{other}` is neither `bytes` nor `f32`"
+            )));
+        }
+    };
     let t0 = Instant::now();
     let history = trainer.fit(
         &mut net,
         &mut adam,
-        fit_set.features(),
+        fit_x,
         fit_set.labels(),
         &mut rng,
         &mut observers,
@@ -315,10 +335,11 @@ fn main_result() -> Result<()> {
         history.total_seconds() / epochs.max(1) as f64,
     );
     println!("test accuracy {:.2} %", 100.0 * test_acc);
-    let ratio = epoch_over_steps(&net, &adam, &fit_set, batch, lambda, &dropout, per_epoch)?;
+    let ratio = epoch_over_steps(&net, &adam, fit_x, &fit_set, batch, lambda, &dropout)?;
     println!(
         "epoch / (batches × step) = {ratio:.3}: a training epoch costs its {steps_per_epoch} \
-         steps plus shuffling and gathering (step timed on one fixed batch, median of 50)"
+         steps plus shuffling and gathering (median of 5 paired rounds: an epoch, then its \
+         steps on the batches in order)"
     );
 
     // Pictures.
@@ -394,7 +415,7 @@ fn main_result() -> Result<()> {
     }
     println!(
         "result: test_acc={test_acc:.4} epochs={} seconds={seconds:.1} seconds_per_epoch={per_epoch:.2} \
-         epoch_over_steps={ratio:.3} activation={} average_from={} dropout={} schedule={schedule_arg} seed={seed} threads={} theta={}",
+         epoch_over_steps={ratio:.3} inputs={inputs_arg} activation={} average_from={} dropout={} schedule={schedule_arg} seed={seed} threads={} theta={}",
         history.epochs.len(),
         activation.name(),
         if average.count() > 0 { average_from } else { 0 },
@@ -409,38 +430,56 @@ fn main_result() -> Result<()> {
     Ok(())
 }
 
-/// The median training epoch's time over `batches × step`, the step (gradient with the
-/// run's dropout, then an Adam update) timed on a copy of the network and optimiser and one
-/// fixed batch: what shuffling and gathering add to an epoch.
+/// What shuffling and gathering add to an epoch, in paired rounds on copies of the network
+/// and optimiser: one epoch through `EpochRunner` (the run's inputs, batch, λ and dropout),
+/// then as many steps on the fit set's batches in order (column ranges of its matrix: no
+/// shuffle, no gather). The median of five rounds' epoch / steps (each pair meets the same
+/// moment of a shared machine).
 fn epoch_over_steps(
     net: &Network<SoftmaxCrossEntropy<f32>>,
     adam: &Adam<f32>,
+    inputs: Inputs<'_, f32>,
     fit_set: &Dataset<f32>,
     batch: usize,
     lambda: f64,
     dropout: &Dropout,
-    per_epoch: f64,
 ) -> Result<f64> {
-    let (mut net, mut adam, lambda) = (net.clone(), adam.clone(), lambda as f32);
-    let cols = batch.min(fit_set.len());
-    let x = fit_set.features().columns(0, cols);
-    let y = &fit_set.labels()[..cols];
+    let (mut net, mut adam) = (net.clone(), adam.clone());
+    let config = TrainConfig {
+        batch_size: batch,
+        lambda,
+        ..TrainConfig::default()
+    };
+    let mut runner = EpochRunner::new(&net, inputs, fit_set.labels(), &config)?;
+    if !dropout.is_off() {
+        runner = runner.with_dropout(dropout.clone())?;
+    }
+    let mut guard = DivergenceGuard::new(config.divergence_factor, net.params())?;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    let cols = batch.min(fit_set.len()).max(1);
     let mut ws = net.try_workspace(cols)?;
     let mut grad = vec![0.0f32; net.num_params()];
-    let mut times = Vec::with_capacity(50);
-    for step in 0..55u64 {
+    let mut ratios = Vec::with_capacity(5);
+    for _ in 0..5 {
         let t = Instant::now();
-        if dropout.is_off() {
-            net.cost_grad(&mut ws, x, y, lambda, &mut grad)?;
-        } else {
-            net.cost_grad_dropout(&mut ws, x, y, lambda, dropout.mask(step), &mut grad)?;
+        runner.run_epoch(&mut net, &mut adam, &mut rng, &mut guard, &mut ())?;
+        let epoch = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        for (b, start) in (0..fit_set.len()).step_by(cols).enumerate() {
+            let n = cols.min(fit_set.len() - start);
+            let x = fit_set.features().columns(start, n);
+            let y = &fit_set.labels()[start..start + n];
+            let l = lambda as f32;
+            if dropout.is_off() {
+                net.cost_grad(&mut ws, x, y, l, &mut grad)?;
+            } else {
+                let mask = dropout.mask(b as u64);
+                net.cost_grad_dropout(&mut ws, x, y, l, mask, &mut grad)?;
+            }
+            adam.step(net.params_mut(), &grad)?;
         }
-        adam.step(net.params_mut(), &grad)?;
-        if step >= 5 {
-            times.push(t.elapsed().as_secs_f64());
-        }
+        ratios.push(epoch / t.elapsed().as_secs_f64());
     }
-    times.sort_by(f64::total_cmp);
-    let step = times[times.len() / 2];
-    Ok(per_epoch / (fit_set.len().div_ceil(cols.max(1)) as f64 * step))
+    ratios.sort_by(f64::total_cmp);
+    Ok(ratios[ratios.len() / 2])
 }
