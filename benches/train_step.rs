@@ -21,7 +21,13 @@
 //! - `epoch_60000_784_128_64_10_relu_adam_f32/{64,256}`: one shuffled epoch of 60,000
 //!   samples through `EpochRunner` (for `epoch / (batches × step)`);
 //!   `gather_60000_784_f32/{64,256}`: `BatchBuffer::gather` of one batch of random columns
-//!   of the same 60,000-sample matrix (what an epoch adds to its steps);
+//!   of the same 60,000-sample matrix (what an epoch adds to its steps); both again with
+//!   `_from_bytes`: the same pixels kept as bytes (`ByteSamples`, a quarter of the memory);
+//!   `steps_60000_784_128_64_10_relu_adam_f32/{64,256}`: the epoch's number of steps (938,
+//!   235) run back to back on the step benchmark's warm batches — `batches × step` timed
+//!   over as long a sample as an epoch; `paired_epochs_60000_784_128_64_10_relu_adam_f32/
+//!   {64,256}`: rounds of those steps, the epoch from `f32` and the epoch from bytes back to
+//!   back, whose per-round ratios go to `target/criterion/deepmultinet-paired.json`;
 //! - `peak/{f32,f64}_{1_thread,all_threads}`: one 1024³ GEMM through `linalg::gemm`, with
 //!   `set_num_threads(1)` and with every core (the product split across the pool);
 //! - `peak/fma_{avx512,avx2}_{f32,f64}_{1_thread,all_threads}`: the machine's register FMA
@@ -238,57 +244,210 @@ fn training_steps(c: &mut Criterion) {
     epochs(c, &modern);
 }
 
-/// One epoch of shuffled mini-batch Adam steps over 60,000 samples (Fashion-MNIST's size,
-/// random pixels) through the library's `EpochRunner`: with the step benchmarks of the same
-/// run, `scripts/bench-report` prints `epoch / (batches × step)`.
-fn epochs(c: &mut Criterion, net: &Network<SoftmaxCrossEntropy<f32>>) {
+/// Adam steps on the step benchmarks' warm pool of batches (see `step_bench`).
+struct PoolSteps {
+    net: Network<SoftmaxCrossEntropy<f32>>,
+    ws: deepmultinet::network::Workspace<f32>,
+    grad: Vec<f32>,
+    adam: Adam<f32>,
+    x: DMatrix<f32>,
+    y: Vec<usize>,
+    batch: usize,
+    next: usize,
+}
+
+impl PoolSteps {
+    fn new(net: &Network<SoftmaxCrossEntropy<f32>>, batch: usize) -> Self {
+        let (x, y) = data::<f32>(784, 10, batch * POOL.div_ceil(batch), batch as u64);
+        PoolSteps {
+            net: net.clone(),
+            ws: net.workspace(batch),
+            grad: vec![0.0; net.num_params()],
+            adam: bench_adam(),
+            x,
+            y,
+            batch,
+            next: 0,
+        }
+    }
+
+    /// `steps` steps, cycling through the pool; the sum of their costs.
+    fn run(&mut self, steps: usize) -> f32 {
+        let (m, batches) = (self.batch, self.y.len() / self.batch);
+        let mut cost = 0.0;
+        for _ in 0..steps {
+            let j = self.next;
+            self.next = (j + 1) % batches;
+            let (xb, yb) = (self.x.columns(j * m, m), &self.y[j * m..][..m]);
+            cost += self
+                .net
+                .cost_grad(&mut self.ws, xb, yb, 0.0, &mut self.grad)
+                .unwrap();
+            self.adam.step(self.net.params_mut(), &self.grad).unwrap();
+        }
+        cost
+    }
+}
+
+/// The step benchmarks' Adam: a rate of 10⁻⁶ keeps a pool of batches from being memorised
+/// (the arithmetic of a step does not depend on the rate).
+fn bench_adam() -> Adam<f32> {
+    Adam::new(AdamConfig {
+        learning_rate: 1e-6,
+        ..AdamConfig::default()
+    })
+    .unwrap()
+}
+
+/// One shuffled epoch per call through `EpochRunner` (its own network, optimiser, guard
+/// and shuffling RNG); returns the epoch's cost.
+fn epoch_runner<'d>(
+    net: &Network<SoftmaxCrossEntropy<f32>>,
+    inputs: deepmultinet::data::Inputs<'d, f32>,
+    y: &'d [usize],
+    batch: usize,
+) -> impl FnMut() -> f64 + 'd {
     use deepmultinet::train::{DivergenceGuard, EpochRunner, TrainConfig};
-    let (x, y) = data::<f32>(784, 10, 60_000, 5);
-    let mut g = c.benchmark_group("epoch_60000_784_128_64_10_relu_adam_f32");
+    let mut net = net.clone();
+    let config = TrainConfig {
+        batch_size: batch,
+        ..Default::default()
+    };
+    let mut runner = EpochRunner::new(&net, inputs, y, &config).unwrap();
+    let mut guard = DivergenceGuard::new(config.divergence_factor, net.params()).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
+    let mut adam = bench_adam();
+    move || {
+        runner
+            .run_epoch(&mut net, &mut adam, &mut rng, &mut guard, &mut ())
+            .unwrap()
+            .cost
+    }
+}
+
+/// Shuffled epochs over 60,000 samples (Fashion-MNIST's size, random pixels) through the
+/// library's `EpochRunner`, from an `f32` matrix and from the same pixels kept as bytes, and
+/// the epoch's number of steps on the warm pool: with the step benchmarks of the same run,
+/// `scripts/bench-report` prints `epoch / (batches × step)`.
+fn epochs(c: &mut Criterion, net: &Network<SoftmaxCrossEntropy<f32>>) {
+    use deepmultinet::data::{BatchBuffer, ByteSamples, Inputs};
+    const M: usize = 60_000;
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let pixels: Vec<u8> = (0..784 * M).map(|_| rng.random::<u8>()).collect();
+    let y: Vec<usize> = (0..M).map(|_| rng.random_range(0..10)).collect();
+    let bytes = ByteSamples::<f32>::unit(784, &pixels).unwrap();
+    let x = bytes.to_matrix().unwrap();
+    let sources: [(&str, Inputs<'_, f32>); 2] = [("f32", (&x).into()), ("bytes", bytes.into())];
+    let epoch_on = |inputs, batch| epoch_runner(net, inputs, &y, batch);
+
+    // `batches × step` timed as one run of that many steps.
+    let mut g = c.benchmark_group("steps_60000_784_128_64_10_relu_adam_f32");
     g.sample_size(10).measurement_time(Duration::from_secs(8));
-    g.throughput(Throughput::Elements(60_000));
+    g.throughput(Throughput::Elements(M as u64));
     for batch in [64, 256] {
-        let mut net = net.clone();
-        let config = TrainConfig {
-            batch_size: batch,
-            ..Default::default()
-        };
-        let mut runner = EpochRunner::new(&net, &x, &y, &config).unwrap();
-        let mut adam = Adam::new(AdamConfig::default()).unwrap();
-        let mut guard = DivergenceGuard::new(config.divergence_factor, net.params()).unwrap();
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
+        let mut steps = PoolSteps::new(net, batch);
         g.bench_function(BenchmarkId::from_parameter(batch), |b| {
-            b.iter(|| {
-                let s = runner
-                    .run_epoch(&mut net, &mut adam, &mut rng, &mut guard, &mut ())
-                    .unwrap();
-                black_box(s.cost)
-            })
+            b.iter(|| black_box(steps.run(M.div_ceil(batch))))
         });
     }
     g.finish();
 
-    // What an epoch adds to its steps: gathering each batch's random columns of the 188 MB
-    // matrix (the steps above reuse one warm batch).
-    let mut g = c.benchmark_group("gather_60000_784_f32");
-    let xv = x.as_view();
-    let targets: Targets<'_, f32> = (&y).into();
+    for (kind, inputs) in sources {
+        let name = match kind {
+            "f32" => "epoch_60000_784_128_64_10_relu_adam_f32".to_string(),
+            _ => format!("epoch_60000_784_128_64_10_relu_adam_f32_from_{kind}"),
+        };
+        let mut g = c.benchmark_group(name);
+        g.sample_size(10).measurement_time(Duration::from_secs(8));
+        g.throughput(Throughput::Elements(M as u64));
+        for batch in [64, 256] {
+            let mut epoch = epoch_on(inputs, batch);
+            g.bench_function(BenchmarkId::from_parameter(batch), |b| {
+                b.iter(|| black_box(epoch()))
+            });
+        }
+        g.finish();
+    }
+
+    // Paired rounds: criterion's groups run one after another, minutes apart, and this
+    // machine drifts by more than the 5 % in question. Each round runs the steps, the epoch
+    // from `f32` and the epoch from bytes back to back (in rotating order); the per-round
+    // ratios go to `target/criterion/deepmultinet-paired.json` for `scripts/bench-report`.
+    // (criterion's own figure for this group is the round's total time.)
+    let mut g = c.benchmark_group("paired_epochs_60000_784_128_64_10_relu_adam_f32");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(1))
+        .sampling_mode(criterion::SamplingMode::Flat);
+    let mut ratios: Vec<(usize, &str, f64)> = Vec::new();
     for batch in [64, 256] {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-        let mut order: Vec<usize> = (0..60_000).collect();
-        rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
-        let mut buf = deepmultinet::data::BatchBuffer::new(784, 10, batch, &targets);
-        let mut chunks = order.chunks_exact(batch).cycle();
-        g.throughput(Throughput::Elements(batch as u64));
+        let mut steps = PoolSteps::new(net, batch);
+        let mut from_f32 = epoch_on(sources[0].1, batch);
+        let mut from_bytes = epoch_on(sources[1].1, batch);
+        // One untimed round first: the first epoch of a runner faults its buffers in.
+        black_box((steps.run(M.div_ceil(batch)), from_f32(), from_bytes()));
+        let mut round = 0usize;
         g.bench_function(BenchmarkId::from_parameter(batch), |b| {
-            b.iter(|| {
-                let idx = chunks.next().unwrap_or(&[0]);
-                buf.gather(&xv, &targets, idx).unwrap();
-                black_box(buf.x()[(0, 0)])
+            b.iter_custom(|iters| {
+                let t0 = std::time::Instant::now();
+                for _ in 0..iters {
+                    let mut secs = [0.0f64; 3];
+                    for k in 0..3 {
+                        let which = (k + round) % 3;
+                        let t = std::time::Instant::now();
+                        black_box(match which {
+                            0 => f64::from(steps.run(M.div_ceil(batch))),
+                            1 => from_f32(),
+                            _ => from_bytes(),
+                        });
+                        secs[which] = t.elapsed().as_secs_f64();
+                    }
+                    round += 1;
+                    ratios.push((batch, "f32", secs[1] / secs[0]));
+                    ratios.push((batch, "bytes", secs[2] / secs[0]));
+                }
+                t0.elapsed()
             })
         });
     }
     g.finish();
+    if !ratios.is_empty() {
+        let rows: Vec<String> = ratios
+            .iter()
+            .map(|(b, k, r)| format!("{{\"batch\": {b}, \"inputs\": \"{k}\", \"ratio\": {r}}}"))
+            .collect();
+        let _ = std::fs::write(
+            criterion_dir().join("deepmultinet-paired.json"),
+            format!("[\n{}\n]\n", rows.join(",\n")),
+        );
+    }
+
+    // What an epoch adds to its steps: gathering each batch's random columns of the 188 MB
+    // matrix, or of the 47 MB of bytes (the steps above reuse warm batches).
+    let targets: Targets<'_, f32> = (&y).into();
+    for (kind, inputs) in sources {
+        let name = match kind {
+            "f32" => "gather_60000_784_f32".to_string(),
+            _ => format!("gather_60000_784_f32_from_{kind}"),
+        };
+        let mut g = c.benchmark_group(name);
+        for batch in [64, 256] {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+            let mut order: Vec<usize> = (0..M).collect();
+            rand::seq::SliceRandom::shuffle(&mut order[..], &mut rng);
+            let mut buf = BatchBuffer::new(784, 10, batch, &targets);
+            let mut chunks = order.chunks_exact(batch).cycle();
+            g.throughput(Throughput::Elements(batch as u64));
+            g.bench_function(BenchmarkId::from_parameter(batch), |b| {
+                b.iter(|| {
+                    let idx = chunks.next().unwrap_or(&[0]);
+                    buf.gather(inputs, &targets, idx).unwrap();
+                    black_box(buf.x()[(0, 0)])
+                })
+            });
+        }
+        g.finish();
+    }
 }
 
 /// One n³ product through the crate's GEMM kernel (split across the pool's threads when
@@ -337,12 +496,18 @@ fn fma_peaks(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallT
     }
 }
 
-/// Records what this run measured with, for `scripts/bench-report`.
-fn write_run_info() {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
+/// Where criterion writes its results (`$CARGO_TARGET_DIR/criterion`, else
+/// `target/criterion`).
+fn criterion_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::PathBuf::from("target"))
-        .join("criterion");
+        .join("criterion")
+}
+
+/// Records what this run measured with, for `scripts/bench-report`.
+fn write_run_info() {
+    let dir = criterion_dir();
     let kernel = deepmultinet::linalg::gemm_kernel();
     let info = format!(
         "{{\"gemm_kernel\": \"{kernel}\", \"threads\": {}, \"kernel_request_ok\": {}}}\n",
