@@ -693,3 +693,37 @@ fn training_from_bytes_matches_training_from_their_values() {
     assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
     assert_eq!(f32_bits(&net), f32_bits(&a));
 }
+
+/// The training functions take what the other functions taking samples take: a `&DMatrix`,
+/// a `&mut DMatrix`, a view, or a statically sized matrix with contiguous columns — with
+/// the same θ for the same values.
+#[test]
+fn training_takes_any_matrix_with_contiguous_columns() {
+    let (x, y) = blobs(20, 1.0, 4);
+    let fixed = nalgebra::Matrix2xX::from_column_slice(x.as_slice());
+    let mut copy = x.clone();
+    let config = TrainConfig {
+        epochs: 2,
+        batch_size: 8,
+        ..Default::default()
+    };
+    let run = |inputs: deepmultinet::data::Inputs<'_, f64>| {
+        let mut net = softmax_net(2);
+        let mut adam = Adam::new(AdamConfig::default()).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        fit(&mut net, &mut adam, inputs, &y, &config, &mut rng).unwrap();
+        bits(net.params())
+    };
+    let expected = run((&x).into());
+    assert_eq!(run((&fixed).into()), expected);
+    assert_eq!(run((&mut copy).into()), expected);
+    assert_eq!(run(x.columns(0, 60).into()), expected);
+    let view: nalgebra::DMatrixView<'_, f64> = x.as_view();
+    assert_eq!(run((&view).into()), expected);
+    // And directly, without naming `Inputs`.
+    let mut net = softmax_net(2);
+    let mut adam = Adam::new(AdamConfig::default()).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    fit(&mut net, &mut adam, &fixed, &y, &config, &mut rng).unwrap();
+    assert_eq!(bits(net.params()), expected);
+}

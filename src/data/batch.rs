@@ -162,7 +162,7 @@ impl<T: Scalar> BatchBuffer<T> {
         }
         self.allocate()?;
         let len = indices.len();
-        // Column by column (a `memcpy` each, or a table look-up per byte). The columns are
+        // Column by column (a `memcpy` each, or each byte decoded). The columns are
         // scattered over the whole data set, so each one is a fresh trip to memory: large
         // batches are gathered on every thread (more trips in flight), and each part
         // prefetches the column `AHEAD` places on, to overlap those trips with its copying.

@@ -9,7 +9,7 @@
 use crate::error::{Error, Result};
 use crate::linalg::simd::{SimdLoop, run_vectorized};
 use crate::scalar::Scalar;
-use nalgebra::{DMatrix, DMatrixView};
+use nalgebra::{DMatrix, DMatrixView, Dim, Matrix, RawStorage, U1};
 
 /// The value `p / 255` of every byte `p` (computed in `f64`, then converted to `T`): the
 /// scaling of [`Dataset::from_u8`](super::Dataset::from_u8) and [`ByteSamples::unit`].
@@ -101,7 +101,10 @@ impl<'d, T: Scalar> ByteSamples<'d, T> {
                 "finite values",
             ));
         }
-        let unit = (0..=255u8).all(|p| table[usize::from(p)] == unit_value(p));
+        // Bits, not `==`: a table's −0 must not be decoded as +0.
+        let unit = (0..=255u8).all(|p| {
+            table[usize::from(p)].as_f64().to_bits() == unit_value::<T>(p).as_f64().to_bits()
+        });
         Ok(ByteSamples {
             bytes,
             features,
@@ -200,7 +203,8 @@ impl<T: Scalar> std::fmt::Debug for ByteSamples<'_, T> {
 
 /// Where a training loop reads its samples (`inputs × m`, one per column): a matrix, or
 /// bytes standing for values. Made with `.into()` from a `&DMatrix`, a `DMatrixView` (or a
-/// reference to one) or [`ByteSamples`], so the training functions take any of them.
+/// reference to one, or any matrix with contiguous columns) or [`ByteSamples`], so the
+/// training functions take any of them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Inputs<'d, T: Scalar> {
     /// A matrix, one sample per column.
@@ -231,14 +235,25 @@ impl<'d, T: Scalar> From<DMatrixView<'d, T>> for Inputs<'d, T> {
         Inputs::Matrix(x)
     }
 }
-impl<'a, 'd: 'a, T: Scalar> From<&'a DMatrixView<'d, T>> for Inputs<'a, T> {
-    fn from(x: &'a DMatrixView<'d, T>) -> Self {
-        Inputs::Matrix(x.as_view())
+/// Any matrix or view with contiguous columns (`&DMatrix`, `&DMatrixView`, `&SMatrix`,
+/// `&DVector`, …), as the other functions that take `impl Into<DMatrixView>` accept it.
+impl<'a, T: Scalar, R: Dim, C: Dim, S: RawStorage<T, R, C, RStride = U1>>
+    From<&'a Matrix<T, R, C, S>> for Inputs<'a, T>
+where
+    DMatrixView<'a, T>: From<&'a Matrix<T, R, C, S>>,
+{
+    fn from(x: &'a Matrix<T, R, C, S>) -> Self {
+        Inputs::Matrix(x.into())
     }
 }
-impl<'d, T: Scalar> From<&'d DMatrix<T>> for Inputs<'d, T> {
-    fn from(x: &'d DMatrix<T>) -> Self {
-        Inputs::Matrix(x.as_view())
+/// A mutable borrow read as a view.
+impl<'a, T: Scalar, R: Dim, C: Dim, S: RawStorage<T, R, C, RStride = U1>>
+    From<&'a mut Matrix<T, R, C, S>> for Inputs<'a, T>
+where
+    DMatrixView<'a, T>: From<&'a Matrix<T, R, C, S>>,
+{
+    fn from(x: &'a mut Matrix<T, R, C, S>) -> Self {
+        Inputs::Matrix((&*x).into())
     }
 }
 impl<'d, T: Scalar> From<ByteSamples<'d, T>> for Inputs<'d, T> {
@@ -246,8 +261,8 @@ impl<'d, T: Scalar> From<ByteSamples<'d, T>> for Inputs<'d, T> {
         Inputs::Bytes(x)
     }
 }
-impl<'a, 'd: 'a, T: Scalar> From<&'a ByteSamples<'d, T>> for Inputs<'a, T> {
-    fn from(x: &'a ByteSamples<'d, T>) -> Self {
+impl<'d, T: Scalar> From<&ByteSamples<'d, T>> for Inputs<'d, T> {
+    fn from(x: &ByteSamples<'d, T>) -> Self {
         Inputs::Bytes(*x)
     }
 }

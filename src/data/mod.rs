@@ -21,7 +21,8 @@
 //!
 //! The training loops read [`Inputs`]: a matrix, or [`ByteSamples`] — images kept as their
 //! bytes (a quarter of an `f32` matrix's memory, and of what each epoch reads), decoded into
-//! each gathered batch with the values [`Dataset::from_u8`] gives.
+//! each gathered batch through a 256-value table ([`ByteSamples::unit`]: the values
+//! [`Dataset::from_u8`] gives).
 //!
 //! # Examples
 //!
@@ -212,7 +213,10 @@ impl<T: Scalar> Dataset<T> {
         for &v in self.features.iter() {
             let p = (v.as_f64() * 255.0).round();
             match (0.0..=255.0).contains(&p).then_some(p as u8) {
-                Some(p) if table[usize::from(p)] == v => bytes.push(p),
+                // Bits, not `==`: −0 is not what `from_u8` makes of byte 0.
+                Some(p) if table[usize::from(p)].as_f64().to_bits() == v.as_f64().to_bits() => {
+                    bytes.push(p)
+                }
                 _ => {
                     return Err(check::invalid(
                         "dataset feature",

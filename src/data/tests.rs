@@ -306,6 +306,11 @@ fn byte_samples_reject_bad_shapes() {
         ByteSamples::with_table(3, &bytes, table),
         Err(Error::InvalidParameter { .. })
     ));
+    // The unit table with −0 for byte 0 is not decoded as the unit table (which gives +0).
+    let mut signed: [f64; 256] = std::array::from_fn(|p| p as f64 / 255.0);
+    assert!(ByteSamples::with_table(3, &bytes, signed).unwrap().unit);
+    signed[0] = -0.0;
+    assert!(!ByteSamples::with_table(3, &bytes, signed).unwrap().unit);
     table[200] = 2.0;
     let x = ByteSamples::with_table(3, &bytes, table).unwrap();
     assert_eq!(
@@ -361,6 +366,8 @@ fn dataset_bytes_round_trip() {
     assert!(near.to_u8().is_err());
     let neg = Dataset::new(DMatrix::from_element(1, 1, -1.0f32), vec![0], 1).unwrap();
     assert!(neg.to_u8().is_err());
+    let negative_zero = Dataset::new(DMatrix::from_element(1, 1, -0.0f32), vec![0], 1).unwrap();
+    assert!(negative_zero.to_u8().is_err());
 }
 
 /// A byte set's `Debug` shows its shape, not its (data set's worth of) bytes.
