@@ -372,8 +372,10 @@ fn epochs(c: &mut Criterion, net: &Network<SoftmaxCrossEntropy<f32>>) {
     // Paired rounds: criterion's groups run one after another, minutes apart, and this
     // machine drifts by more than the 5 % in question. Each round runs the steps, the epoch
     // from `f32` and the epoch from bytes back to back (in rotating order); the per-round
-    // ratios go to `target/criterion/deepmultinet-paired.json` for `scripts/bench-report`.
-    // (criterion's own figure for this group is the round's total time.)
+    // ratios go to `target/criterion/deepmultinet-paired.json` for `scripts/bench-report`
+    // (`write_run_info` removes an older one). Criterion's warm-up rounds are recorded too:
+    // they follow the untimed round, so they are warm. (Criterion's own figure for this
+    // group is the round's total time.)
     let mut g = c.benchmark_group("paired_epochs_60000_784_128_64_10_relu_adam_f32");
     g.sample_size(20)
         .warm_up_time(Duration::from_secs(1))
@@ -391,9 +393,17 @@ fn epochs(c: &mut Criterion, net: &Network<SoftmaxCrossEntropy<f32>>) {
             b.iter_custom(|iters| {
                 let t0 = std::time::Instant::now();
                 for _ in 0..iters {
+                    // All six orders in turn, so each runs after each of the others.
+                    const ORDERS: [[usize; 3]; 6] = [
+                        [0, 1, 2],
+                        [0, 2, 1],
+                        [1, 0, 2],
+                        [1, 2, 0],
+                        [2, 0, 1],
+                        [2, 1, 0],
+                    ];
                     let mut secs = [0.0f64; 3];
-                    for k in 0..3 {
-                        let which = (k + round) % 3;
+                    for which in ORDERS[round % 6] {
                         let t = std::time::Instant::now();
                         black_box(match which {
                             0 => f64::from(steps.run(M.div_ceil(batch))),
@@ -517,6 +527,8 @@ fn write_run_info() {
     if std::fs::create_dir_all(&dir).is_ok() {
         let _ = std::fs::write(dir.join("deepmultinet-run.json"), info);
     }
+    // Paired rounds of an earlier run are not this run's.
+    let _ = std::fs::remove_file(dir.join("deepmultinet-paired.json"));
 }
 
 fn peak(c: &mut Criterion) {
