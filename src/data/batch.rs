@@ -138,7 +138,17 @@ impl<T: Scalar> BatchBuffer<T> {
         y: &Targets<'_, T>,
         indices: &[usize],
     ) -> Result<()> {
-        let x: Inputs<'x, T> = x.into();
+        self.gather_from(&x.into(), y, indices)
+    }
+
+    /// [`gather`](Self::gather) from inputs held by reference (the epoch loop's, every
+    /// step: the table of [`ByteSamples`](crate::data::ByteSamples) is not copied).
+    pub(crate) fn gather_from(
+        &mut self,
+        x: &Inputs<'_, T>,
+        y: &Targets<'_, T>,
+        indices: &[usize],
+    ) -> Result<()> {
         let (rows, cols) = (x.features(), x.samples());
         if indices.is_empty() || indices.len() > self.capacity() {
             return Err(crate::check::invalid(
@@ -172,7 +182,7 @@ impl<T: Scalar> BatchBuffer<T> {
             1
         };
         let dst = &mut self.x.as_mut_slice()[..rows * len];
-        match &x {
+        match x {
             Inputs::Matrix(x) => gather_columns(
                 rows,
                 indices,

@@ -241,7 +241,7 @@ impl<'d, T: Scalar> EpochRunner<'d, T> {
         let mut stopped = false;
         self.grad_sum.fill(T::zero());
         for (b, idx) in self.order.chunks(self.batch_size).enumerate() {
-            self.buf.gather(self.x, &self.y, idx)?;
+            self.buf.gather_from(&self.x, &self.y, idx)?;
             let (ws, x, y) = (&mut self.ws, self.buf.x(), self.buf.targets());
             let cost = match &self.dropout {
                 None => net.cost_grad(ws, x, y, self.lambda, &mut self.grad)?,
